@@ -1,0 +1,87 @@
+"""Building handout PDFs: one readable sequence of named steps.
+
+load clinic -> load handouts -> render HTML -> lay out and write PDF -> save.
+Every step either returns values or raises ``HandoutError``; a failure never
+leaves a partial file behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import HandoutError, Problem
+from .html import handout_html
+from .library import Project
+from .loading import load_clinic, load_handout
+from .models import Clinic, Handout
+from .pdf import Rendered, render_pdf, write_atomic
+
+
+@dataclass(frozen=True)
+class Built:
+    """One file written, for the report at the end of a run."""
+
+    path: Path
+    pages: int
+    warnings: tuple[str, ...] = ()
+
+
+def output_name(handout: Handout, paper: str | None = None) -> str:
+    """``botox.pdf``, ``botox.es.pdf``, ``botox-a4.pdf``: never anything about a patient."""
+    language = "" if handout.language == "en" else f".{handout.language}"
+    size = f"-{paper}" if paper else ""
+    return f"{handout.id}{language}{size}.pdf"
+
+
+def render_handout(
+    project: Project, handout: Handout, clinic: Clinic, paper: str | None = None, *, strict: bool = False
+) -> Rendered:
+    """Steps 3 and 4: HTML from the templates, then the PDF."""
+    html = handout_html(project, handout, clinic, paper)
+    return render_pdf(html, project, strict=strict)
+
+
+def build_handout(
+    project: Project,
+    handout_ref: str,
+    clinic_ref: str = "example",
+    *,
+    paper: str | None = None,
+    output: Path | None = None,
+    strict: bool = False,
+) -> Built:
+    """Build one handout PDF: the ``handout`` command."""
+    clinic = load_clinic(project.clinic_folder(clinic_ref))
+    handout = load_handout(project.handout_path(handout_ref))
+    rendered = render_handout(project, handout, clinic, paper, strict=strict)
+    path = output or project.root / "out" / output_name(handout)
+    write_atomic(path, rendered.data)
+    return Built(path, rendered.pages, rendered.warnings)
+
+
+def build_library(
+    project: Project,
+    clinic_ref: str = "example",
+    *,
+    out_dir: Path | None = None,
+    paper: str | None = None,
+    strict: bool = False,
+) -> tuple[list[Built], list[Problem]]:
+    """Build every handout (translations included); good ones are written even if others fail."""
+    clinic = load_clinic(project.clinic_folder(clinic_ref))
+    out_dir = out_dir or project.root / "out"
+    built: list[Built] = []
+    problems: list[Problem] = []
+    for path in sorted(project.handouts_dir.glob("*.yaml")):
+        try:
+            handout = load_handout(path)
+            rendered = render_handout(project, handout, clinic, paper, strict=strict)
+            target = write_atomic(out_dir / output_name(handout), rendered.data)
+        except HandoutError as exc:
+            problems.extend(exc.problems)
+            continue
+        built.append(Built(target, rendered.pages, rendered.warnings))
+    if not built and not problems:
+        problems.append(Problem(f"no handouts found in {project.handouts_dir}"))
+    return built, problems

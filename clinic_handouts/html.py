@@ -1,0 +1,143 @@
+"""Rendering validated models into HTML with Jinja2.
+
+Templates are looked up first in the clinic's own ``templates/`` folder, then
+in the project's, so a clinic can override one template without copying the
+rest. Autoescape and StrictUndefined are always on; every word the templates
+print themselves goes through gettext.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from . import i18n
+from .errors import HandoutError, Problem
+from .library import Project
+from .models import DEFAULT_HEADINGS, STANDARD_SECTIONS, Clinic, Handout
+
+PAPER = {"letter": "Letter", "a4": "A4"}
+
+
+def css_string(value: str) -> Markup:
+    """Quote text as a CSS string, safe inside a <style> element."""
+    escaped = re.sub(
+        r"[^\w .,:;!?()+\-/'’\u00a0-\uffff]",
+        lambda m: f"\\{ord(m.group()):x} ",
+        str(value),
+    )
+    return Markup(f'"{escaped}"')
+
+
+def counter_content(template: str) -> Markup:
+    """'Page {page} of {pages}' -> CSS content with page counters, in any language's order."""
+    parts = re.split(r"(\{page\}|\{pages\})", template)
+    tokens = []
+    for part in parts:
+        if part == "{page}":
+            tokens.append("counter(page)")
+        elif part == "{pages}":
+            tokens.append("counter(pages)")
+        elif part:
+            tokens.append(str(css_string(part)))
+    return Markup(" ".join(tokens))
+
+
+def data_uri(path: Path) -> str:
+    """Embed a small file (the logo) so the PDF never refers to a file outside itself."""
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+@cache
+def environment(search_path: tuple[Path, ...], language: str) -> jinja2.Environment:
+    """A Jinja2 environment for one template search path and one language."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in search_path]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)
+    env.filters["css_string"] = css_string
+    env.filters["counter_content"] = counter_content
+    env.filters["month_year"] = lambda d: i18n.month_year(d, language)
+    env.filters["long_date"] = lambda d: i18n.long_date(d, language)
+    return env
+
+
+def template_path(project: Project, clinic: Clinic) -> tuple[Path, ...]:
+    """The clinic's templates first, then the project's."""
+    own = Path(clinic.folder) / "templates"
+    return (own, project.templates_dir) if own.is_dir() else (project.templates_dir,)
+
+
+def stylesheets(project: Project, clinic: Clinic) -> list[str]:
+    """The project's stylesheet, then the clinic's own ``style.css`` if it has one."""
+    sheets = [(project.styles_dir / "handout.css").resolve().as_uri()]
+    own = Path(clinic.folder) / "style.css"
+    if own.is_file():
+        sheets.append(own.resolve().as_uri())
+    return sheets
+
+
+def render(
+    project: Project,
+    template: str,
+    clinic: Clinic,
+    language: str,
+    paper: str,
+    **context: Any,
+) -> str:
+    """Render one template with the context every page shares."""
+    env = environment(template_path(project, clinic), language)
+    try:
+        return env.get_template(template).render(
+            clinic=clinic,
+            lang=language,
+            dir=i18n.text_direction(language),
+            paper=PAPER[paper],
+            paper_id=paper,
+            stylesheets=stylesheets(project, clinic),
+            logo=data_uri(Path(clinic.folder) / clinic.logo),
+            standard_sections=STANDARD_SECTIONS,
+            default_headings=DEFAULT_HEADINGS,
+            **context,
+        )
+    except jinja2.TemplateSyntaxError as exc:
+        raise HandoutError(
+            Problem(f"template error: {exc.message}", file=exc.filename, line=exc.lineno)
+        ) from None
+    except jinja2.UndefinedError as exc:
+        raise HandoutError(Problem(f"template '{template}' uses an unknown value: {exc}")) from None
+    except jinja2.TemplateNotFound as exc:
+        raise HandoutError(Problem(f"template not found: {exc.name}")) from None
+
+
+def handout_html(
+    project: Project,
+    handout: Handout,
+    clinic: Clinic,
+    paper: str | None = None,
+    *,
+    in_packet: bool = False,
+) -> str:
+    """The HTML of one handout, standalone or as part of a packet."""
+    return render(
+        project,
+        "handout.html",
+        clinic,
+        handout.language,
+        paper or clinic.paper,
+        handout=handout,
+        in_packet=in_packet,
+    )

@@ -1,0 +1,73 @@
+"""Translations of the words the templates print themselves, and locale formatting.
+
+Catalogs live in ``clinic_handouts/locale/LANG/LC_MESSAGES/messages.po``; they
+are compiled in memory when first used, so no binary ``.mo`` file is kept in
+the repository. English needs no catalog.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+    """Mark a string for extraction without translating it yet."""
+    return message
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The gettext catalog for a language; English (or an unknown one) falls back to the source."""
+    po = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if not po.is_file():
+        return gettext.NullTranslations()
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def available_languages() -> list[str]:
+    """Languages with a catalog, English first."""
+    found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po"))
+    return ["en", *[lang for lang in found if lang != "en"]]
+
+
+def is_known_language(language: str) -> bool:
+    try:
+        Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
+def month_year(value: date, language: str) -> str:
+    """'November 2026' in the reader's language."""
+    return format_date(value, "LLLL y", locale=language.replace("-", "_"))
+
+
+def long_date(value: date, language: str) -> str:
+    """'November 26, 2026' in the reader's language."""
+    return format_date(value, "long", locale=language.replace("-", "_"))
+
+
+def text_direction(language: str) -> str:
+    """'rtl' for right-to-left scripts such as Arabic, otherwise 'ltr'."""
+    try:
+        order = Locale.parse(language.replace("-", "_")).character_order
+    except (UnknownLocaleError, ValueError):
+        return "ltr"
+    return "rtl" if order == "right-to-left" else "ltr"

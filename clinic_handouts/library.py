@@ -1,0 +1,113 @@
+"""Where a project's files are, and finding a handout or clinic by id.
+
+A project is a folder with ``handouts/``, ``clinics/``, ``templates/`` and
+``styles/``. Ids are plain names (``botox``); anything path-like is refused
+so that an id from a schedule can never reach outside the project.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import HandoutError, Problem
+from .loading import split_handout_name
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Project:
+    """The folders of one project; the default is the checkout this package lives in."""
+
+    root: Path = DEFAULT_ROOT
+
+    @property
+    def handouts_dir(self) -> Path:
+        return self.root / "handouts"
+
+    @property
+    def clinics_dir(self) -> Path:
+        return self.root / "clinics"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def styles_dir(self) -> Path:
+        return self.root / "styles"
+
+    @property
+    def asset_dirs(self) -> tuple[Path, ...]:
+        """The only folders WeasyPrint may read files from."""
+        return (self.templates_dir, self.styles_dir, self.clinics_dir)
+
+    def handout_ids(self) -> list[str]:
+        """Ids of the source (untranslated) handouts, sorted."""
+        ids = set()
+        for path in self.handouts_dir.glob("*.yaml"):
+            handout_id, language = split_handout_name(path)
+            if language == "en":
+                ids.add(handout_id)
+        return sorted(ids)
+
+    def translations_of(self, handout_id: str) -> dict[str, Path]:
+        """Language -> file, for every translation of a handout (not English)."""
+        out = {}
+        for path in sorted(self.handouts_dir.glob(f"{handout_id}.*.yaml")):
+            found_id, language = split_handout_name(path)
+            if found_id == handout_id:
+                out[language] = path
+        return out
+
+    def handout_path(self, id_or_path: str, language: str = "en") -> Path:
+        """The file of a handout given by id (``botox``) or by path."""
+        candidate = Path(id_or_path)
+        if candidate.suffix in {".yaml", ".yml"}:
+            if not candidate.is_file():
+                raise HandoutError(Problem(f"handout file not found: {candidate}"))
+            return candidate
+        check_id(id_or_path, "handout")
+        name = f"{id_or_path}.yaml" if language == "en" else f"{id_or_path}.{language}.yaml"
+        path = self.handouts_dir / name
+        if not path.is_file():
+            if language != "en" and (self.handouts_dir / f"{id_or_path}.yaml").is_file():
+                raise HandoutError(Problem(f"handout '{id_or_path}' has no '{language}' translation"))
+            raise HandoutError(Problem(_unknown("handout", id_or_path, self.handout_ids())))
+        return path
+
+    def clinic_ids(self) -> list[str]:
+        return sorted(p.parent.name for p in self.clinics_dir.glob("*/clinic.yaml"))
+
+    def clinic_folder(self, id_or_dir: str) -> Path:
+        """The folder of a clinic given by id (``example``) or by folder path."""
+        candidate = Path(id_or_dir)
+        if (candidate / "clinic.yaml").is_file() and ("/" in id_or_dir or candidate.is_absolute()):
+            return candidate
+        check_id(id_or_dir, "clinic")
+        folder = self.clinics_dir / id_or_dir
+        if not (folder / "clinic.yaml").is_file():
+            raise HandoutError(Problem(_unknown("clinic", id_or_dir, self.clinic_ids())))
+        return folder
+
+
+def check_id(value: str, kind: str) -> str:
+    """Refuse ids that are empty, path-like or otherwise odd."""
+    if not ID_PATTERN.match(value):
+        raise HandoutError(
+            Problem(
+                f"'{value}' is not a valid {kind} id; use lower-case letters, digits, '-' and '_' "
+                "(the file name without .yaml)"
+            )
+        )
+    return value
+
+
+def _unknown(kind: str, value: str, known: list[str]) -> str:
+    guess = difflib.get_close_matches(value, known, n=1)
+    hint = f"did you mean '{guess[0]}'? " if guess else ""
+    return f"unknown {kind} '{value}'; {hint}known: {', '.join(known) or 'none'}"

@@ -1,0 +1,231 @@
+"""Reading YAML files into validated models, with every problem located.
+
+YAML is parsed with PyYAML's SafeLoader (what ``yaml.safe_load`` uses), but
+in two steps so that the node tree's line and column of every key and item
+are kept. Pydantic's errors are then mapped back to those positions and put
+into plain words, all of them at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import HandoutError, Problem
+from .models import Clinic, Handout
+
+Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class YamlDocument:
+    """Parsed YAML data plus the (line, column) of every path in it, 1-based."""
+
+    path: Path
+    data: Any
+    positions: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, loc: Loc) -> tuple[int, int]:
+        """The position of the deepest part of ``loc`` found in the file.
+
+        Parts the file does not spell out (``content`` in a section's short
+        form, for instance) are skipped rather than ending the search.
+        """
+        found, current = (1, 1), ()
+        for part in loc:
+            if (*current, part) in self.positions:
+                current = (*current, part)
+                found = self.positions[current]
+        return found
+
+
+def _record_positions(node: yaml.Node, loc: Loc, positions: dict[Loc, tuple[int, int]]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = (*loc, key_node.value)
+            positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            _record_positions(value_node, child, positions)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = (*loc, index)
+            positions[child] = (item.start_mark.line + 1, item.start_mark.column + 1)
+            _record_positions(item, child, positions)
+
+
+def read_yaml(path: Path) -> YamlDocument:
+    """Parse one YAML file safely; a syntax error becomes a located problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise HandoutError(Problem("file not found", file=path)) from None
+    except UnicodeDecodeError as exc:
+        raise HandoutError(
+            Problem(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=path)
+        ) from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or "invalid YAML"
+        if exc.context:
+            what = f"{exc.context}, {what}"
+        raise HandoutError(
+            Problem(
+                f"YAML syntax error: {what}; check indentation, colons and quotes",
+                file=path,
+                line=mark.line + 1 if mark else None,
+                column=mark.column + 1 if mark else None,
+            )
+        ) from None
+    finally:
+        loader.dispose()
+    positions: dict[Loc, tuple[int, int]] = {}
+    if node is not None:
+        _record_positions(node, (), positions)
+    return YamlDocument(path, data, positions)
+
+
+# --- turning pydantic errors into plain words -----------------------------
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model class inside an annotation such as ``list[X]`` or ``X | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _model_in(typing.get_args(annotation)[0])
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The model that holds the last key of ``loc``."""
+    model: type[BaseModel] | None = root
+    for part in loc[:-1]:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        model = _model_in(info.annotation) if info else None
+    return model
+
+
+def _plain_message(root: type[BaseModel], error: dict[str, Any]) -> str:
+    kind = error["type"]
+    loc: Loc = tuple(error["loc"])
+    if kind == "missing":
+        return f"required but missing; add '{loc[-1]}:' here"
+    if kind == "extra_forbidden":
+        model = _model_at(root, loc)
+        allowed = sorted(model.model_fields) if model else []
+        guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"did you mean '{guess[0]}'? " if guess else ""
+        return f"unknown key; {hint}allowed here: {', '.join(allowed)}"
+    if kind in {"date_from_datetime_parsing", "date_parsing", "date_type"}:
+        return "not a valid date; write it as YYYY-MM-DD, for example 2026-11-01"
+    if kind == "string_type":
+        return "should be text; put it in quotes if it looks like a number or date"
+    if kind == "string_too_short":
+        return "is empty; write some text or remove the key"
+    if kind == "list_type":
+        return "should be a list: one item per line, each starting with '- '"
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        return "should be a set of 'key: value' lines, indented under this key"
+    if kind == "too_short":
+        return "needs at least one item"
+    if kind == "too_long":
+        return f"has too many items (at most {error['ctx'].get('max_length')})"
+    if kind == "string_pattern_mismatch" and "#" in str(error.get("ctx", {}).get("pattern", "")):
+        return "should be a colour as #RRGGBB, for example '#1F4E79' (in quotes)"
+    if kind == "url_parsing" or kind == "url_scheme":
+        return "should be a web address starting with https://"
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    return str(error["msg"])
+
+
+def validate(model: type[M], document: YamlDocument) -> M:
+    """Validate parsed YAML against a model, reporting every problem at once."""
+    if not isinstance(document.data, dict):
+        raise HandoutError(
+            Problem(
+                "expected 'key: value' lines at the top of the file",
+                file=document.path,
+                line=1,
+                column=1,
+            )
+        )
+    try:
+        return model.model_validate(document.data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            line, column = document.locate(loc)
+            problems.append(
+                Problem(
+                    _plain_message(model, error),
+                    file=document.path,
+                    line=line,
+                    column=column,
+                    field=".".join(str(p) for p in loc) or None,
+                )
+            )
+        problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+        raise HandoutError(problems) from None
+
+
+# --- the project's files ---------------------------------------------------
+
+
+def split_handout_name(path: Path) -> tuple[str, str]:
+    """``botox.yaml`` -> (``botox``, ``en``); ``botox.es.yaml`` -> (``botox``, ``es``)."""
+    stem = path.name.removesuffix(".yaml").removesuffix(".yml")
+    handout_id, _, language = stem.partition(".")
+    return handout_id, language or "en"
+
+
+def load_handout(path: Path) -> Handout:
+    """Read and validate ``handouts/ID.yaml`` or ``handouts/ID.LANG.yaml``."""
+    handout_id, language = split_handout_name(path)
+    return validate(Handout, read_yaml(path)).bind(handout_id, language)
+
+
+def load_clinic(folder: Path) -> Clinic:
+    """Read and validate ``clinics/ID/clinic.yaml``; the logo file must exist."""
+    path = folder / "clinic.yaml"
+    document = read_yaml(path)
+    clinic = validate(Clinic, document)
+    logo = folder / clinic.logo
+    if not logo.is_file():
+        line, column = document.locate(("logo",))
+        raise HandoutError(
+            Problem(
+                f"logo file '{clinic.logo}' not found in {folder}; put the file there or fix the name",
+                file=path,
+                line=line,
+                column=column,
+                field="logo",
+            )
+        )
+    if logo.suffix.lower() not in {".svg", ".png", ".jpg", ".jpeg"}:
+        line, column = document.locate(("logo",))
+        raise HandoutError(
+            Problem("the logo must be an .svg, .png or .jpg file", file=path, line=line,
+                    column=column, field="logo")
+        )
+    return clinic.bind(folder.name, str(folder))
+

@@ -1,0 +1,113 @@
+"""Turning HTML into PDF with WeasyPrint, and writing files atomically.
+
+WeasyPrint reports problems (a missing image, an unknown CSS property, a
+missing glyph) through its logger rather than by raising; they are collected
+here so the caller decides whether a warning fails the build (strict mode).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import weasyprint
+
+from .errors import HandoutError, Problem
+from .fetcher import AssetFetcher, RefusedURLError
+from .library import Project
+
+WEASYPRINT_LOGGER = logging.getLogger("weasyprint")
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def collect_warnings() -> Iterator[list[str]]:
+    """Collect what WeasyPrint logs at warning level or above while the block runs."""
+    collector = _Collector()
+    WEASYPRINT_LOGGER.addHandler(collector)
+    try:
+        yield collector.messages
+    finally:
+        WEASYPRINT_LOGGER.removeHandler(collector)
+
+
+def layout(html: str, project: Project, extra_roots: tuple[Path, ...] = ()) -> weasyprint.Document:
+    """Lay out HTML into pages; only the project's asset folders can be read."""
+    fetcher = AssetFetcher((*project.asset_dirs, *extra_roots))
+    with refusals_as_errors():
+        return weasyprint.HTML(
+            string=html, base_url=str(project.templates_dir) + "/", url_fetcher=fetcher
+        ).render()
+
+
+@contextlib.contextmanager
+def refusals_as_errors() -> Iterator[None]:
+    """A URL the fetcher refused stops the build with a user-facing error."""
+    try:
+        yield
+    except RefusedURLError as exc:
+        raise HandoutError(Problem(str(exc))) from None
+
+
+def pdf_bytes(document: weasyprint.Document, identifier: bytes | None = None) -> bytes:
+    """Write a laid-out document as tagged PDF bytes with every font embedded.
+
+    Attachments are fetched at this step, so refusals are caught here too.
+    """
+    with refusals_as_errors():
+        return document.write_pdf(pdf_tags=True, pdf_identifier=identifier)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A finished PDF in memory, its page count, and what WeasyPrint warned about."""
+
+    data: bytes
+    pages: int
+    warnings: tuple[str, ...] = ()
+
+
+def render_pdf(
+    html: str,
+    project: Project,
+    *,
+    strict: bool = False,
+    extra_roots: tuple[Path, ...] = (),
+) -> Rendered:
+    """HTML to PDF bytes; in strict mode a WeasyPrint warning is an error."""
+    with collect_warnings() as warnings:
+        document = layout(html, project, extra_roots)
+        data = pdf_bytes(document)
+    if strict and warnings:
+        raise HandoutError([Problem(f"WeasyPrint: {w}") for w in warnings])
+    return Rendered(data, len(document.pages), tuple(warnings))
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write a file so that it is either complete or absent, never partial."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".partial-", suffix=path.suffix)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    return path

@@ -1,0 +1,72 @@
+"""The command line, as staff run it: messages, exit status, files written or not."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+
+from clinic_handouts.cli import main
+from clinic_handouts.library import Project
+
+
+def test_main_job_renders_every_handout(scratch_project: Project, tmp_path: Path, capsys):
+    out = tmp_path / "out"
+    assert main(["--root", str(scratch_project.root), "--out-dir", str(out)]) == 0
+    written = sorted(p.name for p in out.glob("*.pdf"))
+    expected = sorted(p.name.replace(".yaml", ".pdf") for p in scratch_project.handouts_dir.glob("*.yaml"))
+    assert written == expected and "botox.pdf" in written
+    assert f"wrote {out / 'botox.pdf'}" in capsys.readouterr().out
+
+
+def test_handout_command_with_paper_and_output(tmp_path: Path, capsys):
+    out = tmp_path / "b.pdf"
+    assert main(["handout", "botox", "--paper", "a4", "-o", str(out)]) == 0
+    assert out.read_bytes().startswith(b"%PDF")
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_schema_error_exits_1_writes_nothing(scratch_project: Project, tmp_path: Path, capsys):
+    bad = scratch_project.handouts_dir / "botox.yaml"
+    bad.write_text(bad.read_text().replace("category: Treatments", "categroy: Treatments"))
+    out = tmp_path / "out" / "b.pdf"
+    status = main(["--root", str(scratch_project.root), "handout", "botox", "-o", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 1
+    assert f"error: {bad}:1:1: category: required but missing; add 'category:' here" in err
+    assert any(f"{bad}:5:1: categroy: unknown key; did you mean 'category'?" in line for line in err)
+    assert not out.parent.exists()  # nothing written, not even the folder
+
+
+def test_failed_render_leaves_the_old_file_untouched(scratch_project: Project, tmp_path: Path):
+    out = tmp_path / "out" / "b.pdf"
+    out.parent.mkdir()
+    out.write_bytes(b"previous good file")
+    template = scratch_project.templates_dir / "handout.html"
+    template.write_text(template.read_text().replace("<article", '<img src="http://127.0.0.1/x.png"><article'))
+    status = main(["--root", str(scratch_project.root), "handout", "botox", "-o", str(out)])
+    assert status == 1
+    assert out.read_bytes() == b"previous good file"
+    assert [p.name for p in out.parent.iterdir()] == ["b.pdf"]  # no partial file beside it
+
+
+def test_unknown_handout_suggests_the_right_one(capsys):
+    assert main(["handout", "botx"]) == 1
+    assert "unknown handout 'botx'; did you mean 'botox'?" in capsys.readouterr().err
+
+
+def test_path_like_ids_are_refused(capsys):
+    assert main(["handout", "../../etc/passwd"]) == 1
+    assert "not a valid handout id" in capsys.readouterr().err
+
+
+def test_generate_py_is_a_thin_entry_point(tmp_path: Path):
+    out = tmp_path / "b.pdf"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "generate.py"), "handout", "botox", "-o", str(out)],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.stat().st_size > 10_000

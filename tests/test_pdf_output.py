@@ -1,0 +1,103 @@
+"""The Botox handout as a patient and a records system receive it: the PDF itself."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import normalise, pdf_text, seed_sentences
+from pypdf import PdfReader
+
+from clinic_handouts.build import build_handout
+
+
+@pytest.fixture(scope="module", params=["letter", "a4"])
+def botox_pdf(request, tmp_path_factory) -> Path:
+    from conftest import ROOT
+
+    from clinic_handouts.library import Project
+
+    out = tmp_path_factory.mktemp("pdf") / f"botox-{request.param}.pdf"
+    build_handout(Project(ROOT), "botox", paper=request.param, output=out)
+    return out
+
+
+def test_every_sentence_of_the_seed_reaches_the_pdf(botox_pdf: Path):
+    text = " ".join(pdf_text(botox_pdf))
+    missing = [s for s in seed_sentences() if s not in text]
+    assert missing == []
+    assert "texture" not in text.lower()
+
+
+def test_seed_headings_print_in_the_seed_order(botox_pdf: Path):
+    text = " ".join(pdf_text(botox_pdf))
+    headings = [
+        "Conditions It Treats", "Procedure Description", "How Does It Help", "Procedure Benefits",
+        "How Long Does It Take", "What Are the Expected Results", "If It Doesn't Help, What Is Next",
+        "Is This Treatment Right for Me",
+    ]
+    positions = [text.index(h) for h in headings]
+    assert positions == sorted(positions)
+
+
+def test_bullet_labels_are_bold(botox_pdf: Path):
+    # The bold face is used for the labels: its subset must contain the label's letters.
+    with pikepdf.open(botox_pdf) as pdf:
+        fonts = {
+            str(font.get("/BaseFont"))
+            for page in pdf.pages
+            for font in page.Resources.Font.values()
+        }
+    assert any("Bold" in name for name in fonts)
+    assert "Muscle Spasm Relief: Botox injections provide" in " ".join(pdf_text(botox_pdf))
+
+
+def test_page_size_count_and_metadata(botox_pdf: Path):
+    reader = PdfReader(botox_pdf)
+    width, height = (float(v) for v in reader.pages[0].mediabox[2:])
+    expected = (612, 792) if "letter" in botox_pdf.name else (595, 842)
+    assert (round(width), round(height)) == expected
+    assert 2 <= len(reader.pages) <= 4
+    assert reader.metadata.title == "Botox"
+    assert reader.metadata.author == "Riverside Pain & Spine Center"
+    assert str(reader.trailer["/Root"]["/Lang"]) == "en"
+
+
+def test_every_page_has_header_footer_and_phone(botox_pdf: Path):
+    pages = pdf_text(botox_pdf)
+    for number, text in enumerate(pages, start=1):
+        assert "Riverside Pain & Spine Center" in text
+        assert f"Page {number} of {len(pages)}" in text
+        assert "Reviewed November 2026" in text
+        assert "Questions? Call (541) 555-0142" in text
+    assert "(541) 555-0199" in pages[-1]  # after-hours number in the contact block
+
+
+def test_every_font_is_embedded(botox_pdf: Path):
+    listing = subprocess.run(["pdffonts", str(botox_pdf)], capture_output=True, text=True, check=True)
+    rows = listing.stdout.splitlines()[2:]
+    assert rows, "no fonts listed"
+    for row in rows:
+        name, emb = row.split()[0], row.split()[-5]
+        assert emb == "yes", f"font {name} is not embedded"
+        assert "Atkinson" in name or "Noto" in name
+
+
+def test_pdf_is_tagged_and_syntactically_sound(botox_pdf: Path):
+    subprocess.run(["qpdf", "--check", str(botox_pdf)], capture_output=True, check=True)
+    with pikepdf.open(botox_pdf) as pdf:
+        assert pdf.Root.MarkInfo.Marked is True
+        assert "/StructTreeRoot" in pdf.Root
+
+
+def test_no_references_outside_the_file(botox_pdf: Path):
+    raw = botox_pdf.read_bytes()
+    assert b"file://" not in raw
+    assert b"/JavaScript" not in raw
+
+
+def test_text_has_no_leftover_markup(botox_pdf: Path):
+    text = normalise(" ".join(pdf_text(botox_pdf)))
+    assert "{{" not in text and "<" not in text and "&amp;" not in text
