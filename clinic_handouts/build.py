@@ -15,7 +15,9 @@ from .html import handout_html
 from .library import Project
 from .loading import load_clinic, load_handout
 from .models import Clinic, Handout
+from .packets import PacketBuilder, default_file_name
 from .pdf import Rendered, render_pdf, write_atomic
+from .visits import load_visit
 
 
 @dataclass(frozen=True)
@@ -84,4 +86,34 @@ def build_library(
         built.append(Built(target, rendered.pages, rendered.warnings))
     if not built and not problems:
         problems.append(Problem(f"no handouts found in {project.handouts_dir}"))
+    return built, problems
+
+
+def example_visits(project: Project) -> list[Path]:
+    """The visit files among ``examples/*.yaml`` (those with a top-level ``visit_id``)."""
+    folder = project.root / "examples"
+    return sorted(p for p in folder.glob("*.yaml") if p.read_text(encoding="utf-8").find("\nvisit_id:") >= 0)
+
+
+def build_packets(
+    project: Project,
+    visit_files: list[Path],
+    out_dir: Path,
+    *,
+    duplex: bool = True,
+    strict: bool = False,
+) -> tuple[list[Built], list[Problem]]:
+    """One packet per visit file, named ``DATE_VISITID.pdf``; good ones are written even if others fail."""
+    builder = PacketBuilder(project, strict=strict)
+    built: list[Built] = []
+    problems: list[Problem] = []
+    for path in visit_files:
+        try:
+            visit = load_visit(path)
+            packet = builder.build(visit, duplex=duplex)
+        except HandoutError as exc:
+            problems.extend(p if p.file else Problem(p.message, file=path) for p in exc.problems)
+            continue
+        target = write_atomic(out_dir / default_file_name(visit), packet.data)
+        built.append(Built(target, packet.pages, packet.warnings))
     return built, problems

@@ -11,7 +11,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .build import Built, build_handout, build_library
+from .batch import RowResult, run_batch
+from .build import Built, build_handout, build_library, build_packets, example_visits
 from .errors import HandoutError, Problem
 from .library import Project
 
@@ -30,10 +31,12 @@ def _fail(problems: Sequence[Problem]) -> int:
 
 
 def cmd_default(args: argparse.Namespace, project: Project) -> int:
-    """The main job: every handout with the example clinic into out/."""
-    built, problems = build_library(project, args.clinic, out_dir=args.out_dir, strict=args.strict)
-    _report(built)
-    return _fail(problems) if problems else 0
+    """The main job: every handout with the example clinic, and the example visits' packets, into out/."""
+    out_dir = args.out_dir or project.root / "out"
+    built, problems = build_library(project, args.clinic, out_dir=out_dir, strict=args.strict)
+    packets, packet_problems = build_packets(project, example_visits(project), out_dir, strict=args.strict)
+    _report(built + packets)
+    return _fail(problems + packet_problems) if problems or packet_problems else 0
 
 
 def cmd_handout(args: argparse.Namespace, project: Project) -> int:
@@ -42,6 +45,50 @@ def cmd_handout(args: argparse.Namespace, project: Project) -> int:
     )
     _report([built])
     return 0
+
+
+def cmd_packet(args: argparse.Namespace, project: Project) -> int:
+    out_dir = args.output.parent if args.output else project.root / "out"
+    built, problems = build_packets(
+        project, [args.visit], out_dir, duplex=not args.no_duplex, strict=args.strict
+    )
+    if problems:
+        return _fail(problems)
+    if args.output and built[0].path != args.output:
+        built = [Built(built[0].path.rename(args.output), built[0].pages, built[0].warnings)]
+    _report(built)
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace, project: Project) -> int:
+    out_dir = args.output or project.root / "out" / "packets"
+    progress = None
+    if sys.stderr.isatty():
+        from rich.progress import Progress
+
+        progress = Progress(transient=True)
+    errors: list[RowResult] = []
+
+    def on_result(result: RowResult) -> None:
+        if result.status != "ok":
+            errors.append(result)
+        if progress is not None:
+            progress.advance(task)
+
+    if progress is not None:
+        progress.start()
+        task = progress.add_task("packets", total=None)
+    try:
+        report = run_batch(project, args.schedule, out_dir, jobs=args.jobs,
+                           duplex=not args.no_duplex, strict=args.strict, on_result=on_result)
+    finally:
+        if progress is not None:
+            progress.stop()
+    for result in sorted(errors, key=lambda r: r.row):
+        print(f"error: {args.schedule}: row {result.row}, visit {result.visit_id or '(no id)'}: {result.error}",
+              file=sys.stderr)
+    print(report.summary() + f"; manifest: {out_dir / 'manifest.json'}")
+    return 1 if report.failed else 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -64,6 +111,22 @@ def parser() -> argparse.ArgumentParser:
     handout.add_argument("-o", "--output", type=Path, default=None, help="PDF file to write")
     handout.add_argument("--strict", action="store_true", help="treat rendering warnings as errors")
     handout.set_defaults(run=cmd_handout)
+
+    packet = commands.add_parser("packet", help="render one visit's packet (cover and handouts) to PDF")
+    packet.add_argument("visit", type=Path, metavar="VISIT.yaml", help="the visit file")
+    packet.add_argument("-o", "--output", type=Path, default=None, help="PDF file (default: out/DATE_VISITID.pdf)")
+    packet.add_argument("--no-duplex", action="store_true", help="do not pad handouts to start on odd pages")
+    packet.add_argument("--strict", action="store_true", help="treat rendering warnings as errors")
+    packet.set_defaults(run=cmd_packet)
+
+    batch = commands.add_parser("batch", help="one packet per row of the day's schedule CSV")
+    batch.add_argument("schedule", type=Path, metavar="SCHEDULE.csv")
+    batch.add_argument("-o", "--output", type=Path, default=None, metavar="DIR",
+                       help="output folder (default: out/packets/)")
+    batch.add_argument("--jobs", type=int, default=2, help="worker processes (default: 2)")
+    batch.add_argument("--no-duplex", action="store_true", help="do not pad handouts to start on odd pages")
+    batch.add_argument("--strict", action="store_true", help="treat rendering warnings as errors")
+    batch.set_defaults(run=cmd_batch)
     return main
 
 

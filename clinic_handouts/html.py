@@ -130,6 +130,7 @@ def handout_html(
     paper: str | None = None,
     *,
     in_packet: bool = False,
+    large_print: bool = False,
 ) -> str:
     """The HTML of one handout, standalone or as part of a packet."""
     return render(
@@ -140,4 +141,5 @@ def handout_html(
         paper or clinic.paper,
         handout=handout,
         in_packet=in_packet,
+        large_print=large_print,
     )

@@ -40,6 +40,11 @@ def translations(language: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+def has_catalog(language: str) -> bool:
+    """Whether the templates' own words can be printed in this language."""
+    return language == "en" or (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").is_file()
+
+
 def available_languages() -> list[str]:
     """Languages with a catalog, English first."""
     found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po"))

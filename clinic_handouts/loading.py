@@ -46,6 +46,16 @@ class YamlDocument:
         return found
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: pydantic parses them and can say where a bad one is."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _record_positions(node: yaml.Node, loc: Loc, positions: dict[Loc, tuple[int, int]]) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -69,7 +79,7 @@ def read_yaml(path: Path) -> YamlDocument:
         raise HandoutError(
             Problem(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=path)
         ) from None
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -123,7 +133,7 @@ def _model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
     return model
 
 
-def _plain_message(root: type[BaseModel], error: dict[str, Any]) -> str:
+def plain_message(root: type[BaseModel], error: dict[str, Any]) -> str:
     kind = error["type"]
     loc: Loc = tuple(error["loc"])
     if kind == "missing":
@@ -148,8 +158,12 @@ def _plain_message(root: type[BaseModel], error: dict[str, Any]) -> str:
         return "needs at least one item"
     if kind == "too_long":
         return f"has too many items (at most {error['ctx'].get('max_length')})"
-    if kind == "string_pattern_mismatch" and "#" in str(error.get("ctx", {}).get("pattern", "")):
-        return "should be a colour as #RRGGBB, for example '#1F4E79' (in quotes)"
+    if kind == "string_pattern_mismatch":
+        if "#" in str(error.get("ctx", {}).get("pattern", "")):
+            return "should be a colour as #RRGGBB, for example '#1F4E79' (in quotes)"
+        return "has characters that are not allowed here; use letters, digits, '-' and '_' only"
+    if kind in {"time_parsing", "time_type"}:
+        return "not a valid time; write it as HH:MM, for example 09:30"
     if kind == "url_parsing" or kind == "url_scheme":
         return "should be a web address starting with https://"
     if kind == "value_error":
@@ -177,7 +191,7 @@ def validate(model: type[M], document: YamlDocument) -> M:
             line, column = document.locate(loc)
             problems.append(
                 Problem(
-                    _plain_message(model, error),
+                    plain_message(model, error),
                     file=document.path,
                     line=line,
                     column=column,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import weasyprint
+from weasyprint.text.fonts import FontConfiguration
 
 from .errors import HandoutError, Problem
 from .fetcher import AssetFetcher, RefusedURLError
@@ -44,13 +45,18 @@ def collect_warnings() -> Iterator[list[str]]:
         WEASYPRINT_LOGGER.removeHandler(collector)
 
 
-def layout(html: str, project: Project, extra_roots: tuple[Path, ...] = ()) -> weasyprint.Document:
+def layout(
+    html: str,
+    project: Project,
+    extra_roots: tuple[Path, ...] = (),
+    font_config: FontConfiguration | None = None,
+) -> weasyprint.Document:
     """Lay out HTML into pages; only the project's asset folders can be read."""
     fetcher = AssetFetcher((*project.asset_dirs, *extra_roots))
     with refusals_as_errors():
         return weasyprint.HTML(
             string=html, base_url=str(project.templates_dir) + "/", url_fetcher=fetcher
-        ).render()
+        ).render(font_config=font_config)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,234 @@
+"""A day's schedule, one packet per visit, in parallel, with a manifest.
+
+The schedule is the CSV a practice-management system exports. Each row is
+checked on its own: a bad row is reported by its row number and visit id
+(never by patient details) and skipped, and every good row still gets its
+packet. Worker processes live for the whole batch and keep the handouts they
+have laid out, so each distinct handout is laid out at most once per worker.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import multiprocessing
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import HandoutError, Problem
+from .library import Project
+from .loading import plain_message
+from .packets import PacketBuilder, default_file_name
+from .pdf import write_atomic
+from .visits import Visit
+
+COLUMNS = (
+    "visit_id", "date", "clinic", "clinician", "patient_name", "dob", "mrn",
+    "language", "large_print", "handouts", "note",
+)
+OPTIONAL_COLUMNS = ("time",)
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0", ""}
+
+
+@dataclass
+class RowResult:
+    """One manifest entry: what happened to one row of the schedule."""
+
+    row: int
+    visit_id: str
+    status: str
+    file: str | None = None
+    pages: int | None = None
+    sha256: str | None = None
+    error: str | None = None
+    time: str | None = None
+    english_fallback: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ScheduledVisit:
+    row: int
+    visit: Visit
+
+
+def _row_to_data(record: dict[str, str]) -> dict[str, Any]:
+    """A CSV row as the nested data the Visit model expects."""
+    def cell(name: str) -> str:
+        return (record.get(name) or "").strip()
+
+    large = cell("large_print").lower()
+    if large not in YES | NO:
+        raise ValueError("large_print: write yes or no")
+    return {
+        "visit_id": cell("visit_id"),
+        "date": cell("date"),
+        "time": cell("time") or None,
+        "clinic": cell("clinic"),
+        "clinician": cell("clinician"),
+        "patient": {
+            "name": cell("patient_name"),
+            "dob": cell("dob"),
+            "mrn": cell("mrn") or None,
+            "language": cell("language") or "en",
+            "large_print": large in YES,
+        },
+        "handouts": [h.strip() for h in cell("handouts").split(";") if h.strip()],
+        "note": cell("note") or None,
+    }
+
+
+_CSV_FIELD = {"patient.name": "patient_name", "patient.dob": "dob", "patient.mrn": "mrn",
+              "patient.language": "language", "patient.large_print": "large_print"}
+
+
+def read_schedule(path: Path) -> tuple[list[ScheduledVisit], list[RowResult]]:
+    """Parse and validate every row; returns the good visits and the bad rows."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = [h.strip() for h in reader.fieldnames or []]
+            missing = [c for c in COLUMNS if c not in header]
+            if missing:
+                raise HandoutError(Problem(
+                    f"the header row lacks column(s) {', '.join(missing)}; expected "
+                    f"{','.join(COLUMNS)} (and optionally time)", file=path, line=1))
+            unknown = [c for c in header if c not in COLUMNS + OPTIONAL_COLUMNS]
+            if unknown:
+                raise HandoutError(Problem(f"unknown column(s) {', '.join(unknown)}", file=path, line=1))
+            rows = [(reader.line_num, {k.strip(): v for k, v in rec.items() if k}) for rec in reader]
+    except FileNotFoundError:
+        raise HandoutError(Problem("schedule file not found", file=path)) from None
+    except UnicodeDecodeError:
+        raise HandoutError(Problem("not UTF-8 text; export the schedule as UTF-8 CSV", file=path)) from None
+    except csv.Error as exc:
+        raise HandoutError(Problem(f"not a readable CSV file: {exc}", file=path)) from None
+
+    good: list[ScheduledVisit] = []
+    bad: list[RowResult] = []
+    seen: dict[str, int] = {}
+    for line, record in rows:
+        visit_id = (record.get("visit_id") or "").strip()
+        try:
+            visit = Visit.model_validate(_row_to_data(record))
+        except ValidationError as exc:
+            reasons = []
+            for error in exc.errors():
+                name = ".".join(str(p) for p in error["loc"] if not isinstance(p, int))
+                reasons.append(f"{_CSV_FIELD.get(name, name)}: {plain_message(Visit, error)}")
+            bad.append(RowResult(line, visit_id, "error", error="; ".join(reasons)))
+            continue
+        except ValueError as exc:
+            bad.append(RowResult(line, visit_id, "error", error=str(exc)))
+            continue
+        if visit.visit_id in seen:
+            bad.append(RowResult(line, visit_id, "error",
+                                 error=f"visit_id: already used on row {seen[visit.visit_id]}; each visit needs its own id"))
+            continue
+        seen[visit.visit_id] = line
+        good.append(ScheduledVisit(line, visit))
+    return good, bad
+
+
+# --- workers -----------------------------------------------------------------
+
+_builder: PacketBuilder | None = None
+
+
+def _start_worker(root: str, strict: bool) -> None:
+    global _builder
+    _builder = PacketBuilder(Project(Path(root)), strict=strict)
+
+
+def _build_one(item: ScheduledVisit, out_dir: str, duplex: bool) -> RowResult:
+    """Build and write one packet in a worker; errors become a row result, never a crash of the batch."""
+    assert _builder is not None
+    visit = item.visit
+    stamp = visit.time.strftime("%H:%M") if visit.time else None
+    try:
+        packet = _builder.build(visit, duplex=duplex)
+    except HandoutError as exc:
+        reason = "; ".join(p.message for p in exc.problems)
+        return RowResult(item.row, visit.visit_id, "error", error=reason, time=stamp)
+    target = write_atomic(Path(out_dir) / default_file_name(visit), packet.data)
+    return RowResult(
+        item.row, visit.visit_id, "ok", file=target.name, pages=packet.pages,
+        sha256=hashlib.sha256(packet.data).hexdigest(), time=stamp,
+        english_fallback=packet.fallbacks,
+    )
+
+
+@dataclass
+class BatchReport:
+    results: list[RowResult]
+    seconds: float
+
+    @property
+    def failed(self) -> list[RowResult]:
+        return [r for r in self.results if r.status != "ok"]
+
+    def summary(self) -> str:
+        ok = len(self.results) - len(self.failed)
+        text = f"{ok} of {len(self.results)} packets written in {self.seconds:.1f} s"
+        if self.failed:
+            text += f"; {len(self.failed)} failed (rows {', '.join(str(r.row) for r in self.failed)})"
+        fallback = [r for r in self.results if r.english_fallback]
+        if fallback:
+            text += f"; {len(fallback)} with handouts in English because the patient's language was missing"
+        return text
+
+
+def run_batch(
+    project: Project,
+    schedule: Path,
+    out_dir: Path,
+    *,
+    jobs: int = 2,
+    duplex: bool = True,
+    strict: bool = False,
+    on_result: Callable[[RowResult], None] | None = None,
+) -> BatchReport:
+    """Build every good row's packet into ``out_dir`` and write ``manifest.json`` there."""
+    started = time.perf_counter()
+    good, bad = read_schedule(schedule)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for result in bad:
+        if on_result:
+            on_result(result)
+    # Earliest appointments first, so the first patients' packets are ready first.
+    ordered = sorted(good, key=lambda s: (s.visit.date, s.visit.time or dt.time.max, s.row))
+    results = list(bad)
+    for result in _run(project, ordered, out_dir, jobs, duplex, strict):
+        results.append(result)
+        if on_result:
+            on_result(result)
+    results.sort(key=lambda r: r.row)
+    manifest = json.dumps([asdict(r) for r in results], indent=2, ensure_ascii=False) + "\n"
+    write_atomic(out_dir / "manifest.json", manifest.encode("utf-8"))
+    return BatchReport(results, time.perf_counter() - started)
+
+
+def _run(
+    project: Project, items: list[ScheduledVisit], out_dir: Path, jobs: int, duplex: bool, strict: bool
+) -> Iterator[RowResult]:
+    if jobs <= 1 or len(items) <= 1:
+        _start_worker(str(project.root), strict)
+        for item in items:
+            yield _build_one(item, str(out_dir), duplex)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_start_worker,
+        initargs=(str(project.root), strict),
+    ) as pool:
+        futures = [pool.submit(_build_one, item, str(out_dir), duplex) for item in items]
+        for future in futures:
+            yield future.result()

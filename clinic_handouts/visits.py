@@ -1,0 +1,58 @@
+"""A visit: who the packet is for, which handouts the clinician ordered.
+
+Visits come from a YAML file (``packet`` command) or from one row of the
+day's schedule CSV (``batch`` command); both become the same ``Visit`` model.
+Patient details are protected health information: validation messages name
+the field, never the value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, field_validator
+
+from .loading import read_yaml, validate
+from .models import Strict, Text
+
+VisitId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+HandoutId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
+
+
+class Patient(Strict):
+    """The two identifiers printed on every page, and the patient's preferences."""
+
+    name: Text
+    dob: dt.date
+    mrn: Text | None = None
+    language: Language = "en"
+    large_print: bool = False
+
+
+class Visit(Strict):
+    """One visit's packet order, as written in ``examples/*.yaml`` or one CSV row."""
+
+    visit_id: VisitId
+    date: dt.date
+    time: dt.time | None = None
+    clinic: HandoutId
+    clinician: Text
+    patient: Patient
+    handouts: list[HandoutId] = Field(min_length=1)
+    note: Text | None = None
+
+    @field_validator("handouts")
+    @classmethod
+    def _no_repeats(cls, value: list[str]) -> list[str]:
+        repeated = sorted({h for h in value if value.count(h) > 1})
+        if repeated:
+            raise ValueError(f"handout listed twice: {', '.join(repeated)}; list each handout once")
+        return value
+
+
+def load_visit(path: Path) -> Visit:
+    """Read and validate a visit YAML file; problems carry file and line."""
+    return validate(Visit, read_yaml(path))
