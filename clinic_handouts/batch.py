@@ -130,8 +130,8 @@ def read_schedule(path: Path) -> tuple[list[ScheduledVisit], list[RowResult]]:
             bad.append(RowResult(line, visit_id, "error", error=str(exc)))
             continue
         if visit.visit_id in seen:
-            bad.append(RowResult(line, visit_id, "error",
-                                 error=f"visit_id: already used on row {seen[visit.visit_id]}; each visit needs its own id"))
+            reason = f"visit_id: already used on row {seen[visit.visit_id]}; each visit needs its own id"
+            bad.append(RowResult(line, visit_id, "error", error=reason))
             continue
         seen[visit.visit_id] = line
         good.append(ScheduledVisit(line, visit))

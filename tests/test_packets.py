@@ -1,0 +1,173 @@
+"""Visit packets: cover, identifiers on every page, packet-wide page numbers, duplex, bookmarks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import normalise, pdf_text
+from pypdf import PdfReader
+
+from clinic_handouts.cli import main
+from clinic_handouts.library import Project
+from clinic_handouts.packets import PacketBuilder, default_file_name
+from clinic_handouts.visits import Visit
+
+NAME = "Zoë Ångström-Łukasz"
+DOB_TEXT = "Date of birth: February 29, 1952"
+
+
+def _visit(**changes) -> Visit:
+    data = {
+        "visit_id": "V-100",
+        "date": "2026-11-27",
+        "clinic": "example",
+        "clinician": "Dr. Ana Morales",
+        "patient": {"name": NAME, "dob": "1952-02-29", "mrn": "MRN-77"},
+        "handouts": ["botox", "botox-copy"],
+        "note": "Come back in 12 weeks.",
+    }
+    data.update(changes)
+    return Visit.model_validate(data)
+
+
+@pytest.fixture
+def two_handouts(scratch_project: Project) -> Project:
+    source = scratch_project.handouts_dir / "botox.yaml"
+    copy = source.read_text().replace("title: Botox", "title: Botox second opinion")
+    (scratch_project.handouts_dir / "botox-copy.yaml").write_text(copy)
+    return scratch_project
+
+
+@pytest.fixture
+def packet(two_handouts: Project):
+    return PacketBuilder(two_handouts).build(_visit())
+
+
+def test_page_count_and_duplex_padding(packet, two_handouts: Project):
+    botox_pages = len(PdfReader(_standalone(two_handouts)).pages)
+    # cover, blank, botox pages (odd start 3), blank if needed, second handout on an odd page
+    first = 3
+    second = first + botox_pages + (1 if (first + botox_pages) % 2 == 0 else 0)
+    assert [item.first_page for item in packet.items] == [first, second]
+    assert packet.pages == second - 1 + botox_pages
+    texts = pdf_text(packet.data)
+    assert len(texts) == packet.pages
+    for item in packet.items:
+        assert item.first_page % 2 == 1
+    blanks = [n for n, text in enumerate(texts, 1) if "This page is intentionally left blank" in text]
+    assert 2 in blanks
+    for n in blanks:
+        assert n + 1 in [item.first_page for item in packet.items]
+
+
+def test_no_duplex_has_no_blank_pages(two_handouts: Project):
+    packet = PacketBuilder(two_handouts).build(_visit(), duplex=False)
+    assert packet.items[0].first_page == 2
+    assert not any("intentionally left blank" in t for t in pdf_text(packet.data))
+
+
+def test_both_identifiers_and_packet_page_numbers_on_every_page(packet):
+    texts = pdf_text(packet.data)
+    for number, text in enumerate(texts, start=1):
+        assert NAME in text, f"page {number} lacks the patient's name"
+        assert DOB_TEXT in text, f"page {number} lacks the date of birth"
+        assert f"Page {number} of {len(texts)}" in text
+        assert len(re.findall(r"Page \d+ of \d+", text)) == 1, f"page {number} has two page numbers"
+
+
+def test_cover_lists_handouts_with_first_pages_and_whom_to_call(packet):
+    cover = pdf_text(packet.data)[0]
+    assert "Prepared for" in cover and NAME in cover
+    assert "Visit date November 27, 2026" in cover
+    assert "Clinician Dr. Ana Morales" in cover
+    assert "Come back in 12 weeks." in cover
+    for item in packet.items:
+        assert f"{item.title} {item.first_page}" in cover
+    assert "(541) 555-0142" in cover and "(541) 555-0199" in cover
+
+
+def test_one_bookmark_per_handout_pointing_at_its_first_page(packet):
+    reader = PdfReader(__import__("io").BytesIO(packet.data))
+    marks = [(o.title, reader.get_destination_page_number(o) + 1) for o in reader.outline]
+    assert marks == [(item.title, item.first_page) for item in packet.items]
+
+
+def test_title_language_and_tags(packet):
+    with pikepdf.open(__import__("io").BytesIO(packet.data)) as pdf:
+        assert str(pdf.Root.Lang) == "en"
+        assert "Your care handouts" in str(pdf.docinfo.Title)
+        assert NAME not in str(pdf.docinfo.Title)
+        assert "/StructTreeRoot" in pdf.Root
+
+
+def test_handout_text_is_complete_inside_the_packet(packet, two_handouts: Project):
+    alone = " ".join(pdf_text(_standalone(two_handouts)))
+    inside = " ".join(pdf_text(packet.data))
+    for sentence in re.split(r"(?<=\.) ", alone):
+        sentence = re.sub(r"Page \d+ of \d+", "", sentence).strip()
+        if len(sentence) > 40:
+            assert normalise(sentence)[:60] in inside
+
+
+def test_large_print_is_bigger_and_keeps_the_words(two_handouts: Project):
+    normal = PacketBuilder(two_handouts).build(_visit(handouts=["botox"]))
+    large = PacketBuilder(two_handouts).build(
+        _visit(handouts=["botox"], patient={"name": NAME, "dob": "1952-02-29", "large_print": True})
+    )
+    assert large.pages > normal.pages
+    assert "Procedure Benefits" in " ".join(pdf_text(large.data))
+
+
+def test_file_name_has_no_patient_details():
+    name = default_file_name(_visit())
+    assert name == "2026-11-27_V-100.pdf"
+
+
+def test_packet_command_writes_default_name(two_handouts: Project, tmp_path: Path, capsys):
+    visit_file = tmp_path / "visit.yaml"
+    visit_file.write_text(
+        "visit_id: V-9\ndate: 2026-11-27\nclinic: example\nclinician: Dr. Lee\n"
+        f"patient:\n  name: {NAME}\n  dob: 1952-02-29\nhandouts: [botox]\n"
+    )
+    out = tmp_path / "out" / "x.pdf"
+    assert main(["--root", str(two_handouts.root), "packet", str(visit_file), "-o", str(out)]) == 0
+    assert out.is_file()
+    assert main(["--root", str(two_handouts.root), "packet", str(visit_file), "--no-duplex"]) == 0
+    default = two_handouts.root / "out" / "2026-11-27_V-9.pdf"
+    assert len(PdfReader(default).pages) == 1 + len(PdfReader(_standalone(two_handouts)).pages)
+    assert NAME not in capsys.readouterr().out
+
+
+def test_visit_file_errors_are_located_and_nothing_is_written(two_handouts: Project, tmp_path: Path, capsys):
+    visit_file = tmp_path / "visit.yaml"
+    visit_file.write_text(
+        "visit_id: V-9\ndate: 2026-02-30\nclinic: example\nclinician: Dr. Lee\n"
+        f"patient:\n  name: {NAME}\n  dob: 1952-02-29\n  shoe_size: 9\nhandouts: [botox, ../../etc/passwd]\n"
+    )
+    status = main(["--root", str(two_handouts.root), "packet", str(visit_file)])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert f"{visit_file}:2:1: date: not a valid date" in err
+    assert f"{visit_file}:8:3: patient.shoe_size: unknown key" in err
+    assert f"{visit_file}:9:19: handouts.1: has characters that are not allowed" in err
+    assert NAME not in err and "1952" not in err
+    assert not (two_handouts.root / "out").exists()
+
+
+def test_unknown_handout_in_visit_is_reported(two_handouts: Project):
+    from clinic_handouts.errors import HandoutError
+
+    with pytest.raises(HandoutError, match="unknown handout 'botx'; did you mean 'botox'"):
+        PacketBuilder(two_handouts).build(_visit(handouts=["botox", "botx"]))
+
+
+def _standalone(project: Project) -> Path:
+    from clinic_handouts.build import build_handout
+
+    out = project.root / "standalone" / "botox.pdf"
+    if not out.exists():
+        build_handout(project, "botox", output=out)
+    return out
