@@ -52,6 +52,13 @@ class RowResult:
     error: str | None = None
     time: str | None = None
     english_fallback: list[str] = field(default_factory=list)
+    #: seconds the worker spent on this packet; for benchmarks, not written to the manifest
+    seconds: float = field(default=0.0, compare=False)
+
+    def manifest_entry(self) -> dict[str, Any]:
+        entry = asdict(self)
+        del entry["seconds"]
+        return entry
 
 
 @dataclass(frozen=True)
@@ -153,6 +160,7 @@ def _build_one(item: ScheduledVisit, out_dir: str, duplex: bool) -> RowResult:
     assert _builder is not None
     visit = item.visit
     stamp = visit.time.strftime("%H:%M") if visit.time else None
+    started = time.perf_counter()
     try:
         packet = _builder.build(visit, duplex=duplex)
     except HandoutError as exc:
@@ -162,7 +170,7 @@ def _build_one(item: ScheduledVisit, out_dir: str, duplex: bool) -> RowResult:
     return RowResult(
         item.row, visit.visit_id, "ok", file=target.name, pages=packet.pages,
         sha256=hashlib.sha256(packet.data).hexdigest(), time=stamp,
-        english_fallback=packet.fallbacks,
+        english_fallback=packet.fallbacks, seconds=time.perf_counter() - started,
     )
 
 
@@ -211,7 +219,7 @@ def run_batch(
         if on_result:
             on_result(result)
     results.sort(key=lambda r: r.row)
-    manifest = json.dumps([asdict(r) for r in results], indent=2, ensure_ascii=False) + "\n"
+    manifest = json.dumps([r.manifest_entry() for r in results], indent=2, ensure_ascii=False) + "\n"
     write_atomic(out_dir / "manifest.json", manifest.encode("utf-8"))
     return BatchReport(results, time.perf_counter() - started)
 

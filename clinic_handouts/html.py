@@ -81,13 +81,10 @@ def template_path(project: Project, clinic: Clinic) -> tuple[Path, ...]:
     return (own, project.templates_dir) if own.is_dir() else (project.templates_dir,)
 
 
-def stylesheets(project: Project, clinic: Clinic) -> list[str]:
-    """The project's stylesheet, then the clinic's own ``style.css`` if it has one."""
-    sheets = [(project.styles_dir / "handout.css").resolve().as_uri()]
+def clinic_stylesheets(clinic: Clinic) -> list[str]:
+    """The clinic's own ``style.css``, if it has one (the project's stylesheet is added by pdf.Renderer)."""
     own = Path(clinic.folder) / "style.css"
-    if own.is_file():
-        sheets.append(own.resolve().as_uri())
-    return sheets
+    return [own.resolve().as_uri()] if own.is_file() else []
 
 
 def render(
@@ -107,7 +104,7 @@ def render(
             dir=i18n.text_direction(language),
             paper=PAPER[paper],
             paper_id=paper,
-            stylesheets=stylesheets(project, clinic),
+            clinic_stylesheets=clinic_stylesheets(clinic),
             logo=data_uri(Path(clinic.folder) / clinic.logo),
             standard_sections=STANDARD_SECTIONS,
             default_headings=DEFAULT_HEADINGS,

@@ -1,30 +1,30 @@
-"""One visit's packet: a cover page, then each ordered handout, as one PDF.
+"""One visit's packet: a cover page, then each ordered handout, as one tagged PDF.
 
 How it is built, and why:
 
-* Each distinct handout (id, language, paper, print size) is laid out once by
-  WeasyPrint and kept, so a day's batch lays out the library once per worker
-  rather than once per visit.
-* The cover is a small per-visit document: the cover page itself, followed by
-  one empty "slot" page for every page after it. The slots carry the
-  packet-wide footer (patient name, date of birth, "Page N of M" counted
-  across the packet) laid out by WeasyPrint in the packet's own fonts, and
-  duplex padding pages ("This page is intentionally left blank").
-* Each slot that belongs to a handout page receives that page's content: the
-  handout page keeps its boxes, and the slot's footer margin box is added to
-  it. One ``write_pdf`` then produces the packet, tagged, with bookmarks from
-  the handout titles and internal links resolved across the whole packet.
+* Each distinct handout (id, language, clinic, paper, print size) is rendered
+  to a tagged PDF once and kept, so a day's batch renders the library once
+  per worker instead of once per visit.
+* Per visit, WeasyPrint lays out one small document: the cover page(s), one
+  tiny "stamp" page per packet page (patient name, date of birth, "Page N of
+  M" counted across the packet) and a page that says it is intentionally
+  blank. The cover is written tagged; the stamps and the blank note untagged.
+* pikepdf assembles the packet: cover pages, handout pages (each handout
+  starting on a right-hand page when printing on both sides), the stamps
+  drawn on every page as artifacts (so screen readers skip them, as they
+  should skip running footers), one bookmark per handout, and the
+  handouts' structure trees merged under one Document element so the packet
+  stays a properly tagged PDF rather than a pile of untagged pages.
 """
 
 from __future__ import annotations
 
-import copy
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import weasyprint
-from weasyprint.formatting_structure.boxes import MarginBox
-from weasyprint.text.fonts import FontConfiguration
+import pikepdf
+from pikepdf import Array, Dictionary, Name
 
 from .errors import HandoutError, Problem
 from .html import handout_html, render
@@ -32,8 +32,30 @@ from .i18n import has_catalog
 from .library import Project
 from .loading import load_clinic, load_handout
 from .models import Clinic, Handout
-from .pdf import collect_warnings, layout, pdf_bytes
+from .pdf import Renderer, collect_warnings, pdf_bytes, write_atomic
 from .visits import Visit
+
+PT_PER_IN = 72
+
+
+@dataclass(frozen=True)
+class StampBox:
+    """Where the patient identifiers go on every page, in points from the bottom-right corner.
+
+    The box sits in the bottom margin, its right edge on the text column's,
+    its top level with the handout's own footer text, and at least a quarter
+    inch from the paper's edge so printers do not cut it off.
+    """
+
+    width: float
+    height: float
+    right: float
+    bottom: float
+    font_size: float
+
+
+STAMP = StampBox(width=3.0 * PT_PER_IN, height=53, right=0.75 * PT_PER_IN, bottom=18, font_size=10)
+LARGE_STAMP = StampBox(width=3.3 * PT_PER_IN, height=74, right=1.0 * PT_PER_IN, bottom=18, font_size=13)
 
 
 @dataclass(frozen=True)
@@ -48,10 +70,6 @@ class PacketItem:
     @property
     def title(self) -> str:
         return self.handout.title
-
-    @property
-    def anchor(self) -> str:
-        return self.handout.id
 
 
 @dataclass(frozen=True)
@@ -69,35 +87,46 @@ class Packet:
         return [item.handout.id for item in self.items if item.fallback]
 
 
+@dataclass(frozen=True)
+class _RenderedHandout:
+    pdf: pikepdf.Pdf
+    pages: int
+
+
 def default_file_name(visit: Visit) -> str:
     """``DATE_VISITID.pdf``: identifies the packet without any patient detail."""
     return f"{visit.date.isoformat()}_{visit.visit_id}.pdf"
 
 
-def _slots_and_items(
-    cover_pages: int, handouts: list[tuple[Handout, bool, int]], duplex: bool
-) -> tuple[list[str], list[PacketItem]]:
-    """Plan every page after the cover: handout pages, and blanks so each handout starts on the right."""
-    slots: list[str] = []
-    items: list[PacketItem] = []
-    for handout, fallback, pages in handouts:
-        if duplex and (cover_pages + len(slots)) % 2 == 1:
-            slots.append("blank")
-        items.append(PacketItem(handout, cover_pages + len(slots) + 1, pages, fallback))
-        slots += ["handout"] * pages
-    return slots, items
+def plan(cover_pages: int, counts: list[int], duplex: bool) -> tuple[list[int], int]:
+    """First page of each handout, and the packet's page count.
+
+    With duplex printing every handout starts on a right-hand (odd) page, so
+    a handout never shares a sheet with the one before it.
+    """
+    firsts = []
+    page = cover_pages
+    for count in counts:
+        if duplex and page % 2 == 1:
+            page += 1
+        firsts.append(page + 1)
+        page += count
+    return firsts, page
 
 
 @dataclass
 class PacketBuilder:
-    """Builds packets, keeping clinics, handouts and their layouts between packets."""
+    """Builds packets, keeping clinics, handouts and rendered handout PDFs between packets."""
 
     project: Project
     strict: bool = False
-    font_config: FontConfiguration = field(default_factory=FontConfiguration)
+    renderer: Renderer = field(init=False)
     _clinics: dict[str, Clinic] = field(default_factory=dict)
     _handouts: dict[tuple[str, str], tuple[Handout, bool]] = field(default_factory=dict)
-    _layouts: dict[tuple, weasyprint.Document] = field(default_factory=dict)
+    _rendered: dict[tuple, _RenderedHandout] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.renderer = Renderer(self.project)
 
     # --- cached steps ------------------------------------------------------
 
@@ -118,18 +147,14 @@ class PacketBuilder:
                 self._handouts[key] = (load_handout(path), language != "en")
         return self._handouts[key]
 
-    def handout_layout(
-        self, handout: Handout, clinic: Clinic, paper: str, large_print: bool
-    ) -> weasyprint.Document:
+    def rendered(self, handout: Handout, clinic: Clinic, paper: str, large_print: bool) -> _RenderedHandout:
         key = (handout.id, handout.language, clinic.id, paper, large_print)
-        if key not in self._layouts:
-            html = handout_html(
-                self.project, handout, clinic, paper, in_packet=True, large_print=large_print
-            )
-            self._layouts[key] = layout(html, self.project, font_config=self.font_config)
-        return self._layouts[key]
-
-    # --- one packet ----------------------------------------------------------
+        if key not in self._rendered:
+            html = handout_html(self.project, handout, clinic, paper, in_packet=True, large_print=large_print)
+            document = self.renderer.layout(html)
+            pdf = pikepdf.open(io.BytesIO(pdf_bytes(document)))
+            self._rendered[key] = _RenderedHandout(pdf, len(pdf.pages))
+        return self._rendered[key]
 
     def resolve(self, visit: Visit) -> tuple[Clinic, list[tuple[Handout, bool]]]:
         """Check everything the visit refers to, reporting all unknown ids at once."""
@@ -149,31 +174,42 @@ class PacketBuilder:
             raise HandoutError(problems)
         return clinic, handouts
 
+    # --- one packet ----------------------------------------------------------
+
     def build(self, visit: Visit, *, duplex: bool = True, paper: str | None = None) -> Packet:
-        """Lay out and write one visit's packet."""
+        """Render and assemble one visit's packet."""
         clinic, handouts = self.resolve(visit)
         paper = paper or clinic.paper
         large = visit.patient.large_print
+        stamp = LARGE_STAMP if large else STAMP
         with collect_warnings() as warnings:
-            layouts = [self.handout_layout(h, clinic, paper, large) for h, _ in handouts]
-            counts = [(h, fallback, len(doc.pages)) for (h, fallback), doc in zip(handouts, layouts, strict=True)]
+            parts = [self.rendered(h, clinic, paper, large) for h, _ in handouts]
             cover_pages = 1
-            for _ in range(3):  # the cover is almost always one page; re-plan if it is not
-                slots, items = _slots_and_items(cover_pages, counts, duplex)
-                cover = self._cover(visit, clinic, paper, slots, items)
-                actual = len(cover.pages) - len(slots)
-                if actual == cover_pages:
+            for _ in range(3):  # the cover is almost always one page; plan again if it is not
+                firsts, total = plan(cover_pages, [p.pages for p in parts], duplex)
+                items = [
+                    PacketItem(h, first, part.pages, fallback)
+                    for (h, fallback), first, part in zip(handouts, firsts, parts, strict=True)
+                ]
+                document = self._cover(visit, clinic, paper, items, total, stamp)
+                laid_out_cover = len(document.pages) - total - 1
+                if laid_out_cover == cover_pages:
                     break
-                cover_pages = actual
-            pages = self._assemble(cover, cover_pages, slots, layouts)
-            data = pdf_bytes(cover.copy(pages))
+                cover_pages = laid_out_cover
+            if laid_out_cover != cover_pages or cover_pages < 1:
+                raise RuntimeError(f"packet layout did not settle: cover {laid_out_cover} pages, planned {cover_pages}")
+            cover = pikepdf.open(io.BytesIO(pdf_bytes(document.copy(document.pages[:cover_pages]))))
+            extras = pikepdf.open(io.BytesIO(
+                document.copy(document.pages[cover_pages:]).write_pdf(pdf_tags=False)
+            ))
+            data = _assemble(cover, extras, items, parts, total, stamp)
         if self.strict and warnings:
             raise HandoutError([Problem(f"WeasyPrint: {w}") for w in warnings])
-        return Packet(data, len(pages), tuple(items), tuple(warnings))
+        return Packet(data, total, tuple(items), tuple(warnings))
 
     def _cover(
-        self, visit: Visit, clinic: Clinic, paper: str, slots: list[str], items: list[PacketItem]
-    ) -> weasyprint.Document:
+        self, visit: Visit, clinic: Clinic, paper: str, items: list[PacketItem], total: int, stamp: StampBox
+    ):
         # The cover speaks the patient's language when the templates have a catalog for it;
         # otherwise all of it is English, never a mixture.
         language = visit.patient.language if has_catalog(visit.patient.language) else "en"
@@ -186,39 +222,149 @@ class PacketBuilder:
             visit=visit,
             patient=visit.patient,
             items=items,
-            slots=slots,
+            total_pages=total,
+            stamp=stamp,
             fallbacks=[i for i in items if i.fallback],
             large_print=visit.patient.large_print,
         )
-        return layout(html, self.project, font_config=self.font_config)
+        return self.renderer.layout(html)
 
-    @staticmethod
-    def _assemble(
-        cover: weasyprint.Document, cover_pages: int, slots: list[str], layouts: list[weasyprint.Document]
-    ) -> list[weasyprint.Page]:
-        """Cover pages, then each slot: a blank as laid out, or a handout page plus the slot's footer."""
-        handout_pages = iter(page for doc in layouts for page in doc.pages)
-        pages = list(cover.pages[:cover_pages])
-        for slot, slot_page in zip(slots, cover.pages[cover_pages:], strict=True):
-            if slot == "blank":
-                pages.append(slot_page)
-                continue
-            source = next(handout_pages)
-            footer = [box for box in slot_page._page_box.children if isinstance(box, MarginBox)]
-            merged = copy.copy(source)
-            merged._page_box = source._page_box.copy_with_children(
-                [*source._page_box.children, *footer]
-            )
-            pages.append(merged)
-        return pages
+
+def _assemble(
+    cover: pikepdf.Pdf,
+    extras: pikepdf.Pdf,
+    items: list[PacketItem],
+    parts: list[_RenderedHandout],
+    total: int,
+    stamp: StampBox,
+) -> bytes:
+    """Cover, handouts and blanks in order; stamps on every page; one structure tree; bookmarks."""
+    out = pikepdf.new()
+    structure = _StructureMerger(out)
+    width, height = (float(v) for v in cover.pages[0].MediaBox[2:4])
+
+    def add_tagged(source: pikepdf.Pdf, language: str | None) -> None:
+        first = len(out.pages)
+        for page in source.pages:
+            out.pages.append(page)
+        structure.merge(source, out.pages[first:], language)
+
+    cover_pages = len(cover.pages)
+    add_tagged(cover, None)
+    blank_note = extras.pages[total]  # after the stamps
+    for item, part in zip(items, parts, strict=True):
+        while len(out.pages) < item.first_page - 1:
+            blank = out.add_blank_page(page_size=(width, height))
+            _draw_artifact(out, blank, blank_note, 0, 0)
+        add_tagged(part.pdf, item.handout.language)
+    del cover_pages
+
+    for number, page in enumerate(out.pages):
+        x = width - stamp.right - stamp.width
+        _draw_artifact(out, page, extras.pages[number], x, stamp.bottom)
+
+    structure.finish()
+    _copy_document_settings(cover, out)
+    with out.open_outline() as outline:
+        for item in items:
+            outline.root.append(pikepdf.OutlineItem(item.title, item.first_page - 1))
+    buffer = io.BytesIO()
+    out.save(buffer, deterministic_id=True, compress_streams=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return buffer.getvalue()
+
+
+def _draw_artifact(out: pikepdf.Pdf, page: pikepdf.Page, source: pikepdf.Page, x: float, y: float) -> None:
+    """Draw another PDF page onto ``page`` at (x, y), marked as an artifact (not read aloud)."""
+    form = out.copy_foreign(source.as_form_xobject())
+    name = page.add_resource(form, Name.XObject, prefix="Stamp")
+    page.contents_add(b"q\n", prepend=True)
+    page.contents_add(f"Q\n/Artifact BMC q 1 0 0 1 {x:.3f} {y:.3f} cm {name} Do Q EMC\n".encode())
+
+
+def _copy_document_settings(cover: pikepdf.Pdf, out: pikepdf.Pdf) -> None:
+    """Title, author, language and viewer settings come from the cover."""
+    for key in ("/Lang", "/ViewerPreferences", "/MarkInfo"):
+        if key in cover.Root:
+            out.Root[key] = Dictionary(cover.Root[key]) if isinstance(cover.Root[key], Dictionary) else cover.Root[key]
+    for key, value in cover.docinfo.items():
+        out.docinfo[key] = value
+
+
+class _StructureMerger:
+    """Merges the structure trees of tagged source PDFs into one Document element.
+
+    Pages and link annotations point into the structure tree through
+    /StructParents and /StructParent numbers; each source numbers them from
+    0, so they are renumbered here and the parent tree rebuilt.
+    """
+
+    def __init__(self, out: pikepdf.Pdf) -> None:
+        self.out = out
+        self.document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
+        self.nums = Array()
+        self.next_key = 0
+        self.dests: list[tuple[str, pikepdf.Object]] = []
+
+    def merge(self, source: pikepdf.Pdf, pages: list[pikepdf.Page], language: str | None) -> None:
+        root = source.Root.get("/StructTreeRoot")
+        if root is None:
+            raise HandoutError(Problem("a handout PDF has no structure tree; cannot build a tagged packet"))
+        offset = self.next_key
+        parent_tree = root.ParentTree.Nums
+        for index in range(0, len(parent_tree), 2):
+            key = int(parent_tree[index])
+            self.nums.append(offset + key)
+            self.nums.append(self._copy(parent_tree[index + 1]))
+            self.next_key = max(self.next_key, offset + key + 1)
+        for page in pages:
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = int(page.obj.StructParents) + offset
+            for annotation in page.obj.get("/Annots", []):
+                if "/StructParent" in annotation:
+                    annotation.StructParent = int(annotation.StructParent) + offset
+        for source_document in root.K if isinstance(root.K, Array) else [root.K]:
+            for element in source_document.K:
+                copied = self._copy(element)
+                copied.P = self.document
+                if language:
+                    copied.Lang = pikepdf.String(language)
+                self.document.K.append(copied)
+        names = source.Root.get("/Names", {}).get("/Dests", {}).get("/Names", [])
+        for index in range(0, len(names), 2):
+            self.dests.append((str(names[index]), self._copy(names[index + 1])))
+
+    def _copy(self, value: pikepdf.Object) -> pikepdf.Object:
+        """Copy a value from a source PDF, direct containers included (copy_foreign takes indirect ones)."""
+        if isinstance(value, pikepdf.Object) and value.is_indirect:
+            return self.out.copy_foreign(value)
+        if isinstance(value, Array):
+            return Array([self._copy(item) for item in value])
+        if isinstance(value, Dictionary):
+            return Dictionary({key: self._copy(item) for key, item in value.items()})
+        return value
+
+    def finish(self) -> None:
+        tree_root = self.out.make_indirect(Dictionary(
+            Type=Name.StructTreeRoot,
+            K=Array([self.document]),
+            ParentTree=self.out.make_indirect(Dictionary(Nums=self.nums)),
+            ParentTreeNextKey=self.next_key,
+        ))
+        self.document.P = tree_root
+        self.out.Root.StructTreeRoot = tree_root
+        if self.dests:
+            flat = Array()
+            for name, dest in sorted(self.dests, key=lambda pair: pair[0]):
+                flat.append(pikepdf.String(name))
+                flat.append(dest)
+            self.out.Root.Names = Dictionary(Dests=Dictionary(Names=flat))
 
 
 def build_packet_file(
     project: Project, visit: Visit, output: Path, *, duplex: bool = True, strict: bool = False
 ) -> Packet:
     """The ``packet`` command: one visit, one PDF written atomically."""
-    from .pdf import write_atomic
-
     packet = PacketBuilder(project, strict=strict).build(visit, duplex=duplex)
     write_atomic(output, packet.data)
     return packet

@@ -45,18 +45,33 @@ def collect_warnings() -> Iterator[list[str]]:
         WEASYPRINT_LOGGER.removeHandler(collector)
 
 
-def layout(
-    html: str,
-    project: Project,
-    extra_roots: tuple[Path, ...] = (),
-    font_config: FontConfiguration | None = None,
-) -> weasyprint.Document:
-    """Lay out HTML into pages; only the project's asset folders can be read."""
-    fetcher = AssetFetcher((*project.asset_dirs, *extra_roots))
-    with refusals_as_errors():
-        return weasyprint.HTML(
-            string=html, base_url=str(project.templates_dir) + "/", url_fetcher=fetcher
-        ).render(font_config=font_config)
+class Renderer:
+    """Lays out HTML with the project's stylesheet, parsed once and reused.
+
+    The project's ``styles/handout.css`` is given to WeasyPrint as a user
+    stylesheet, so that what a page sets itself (paper, brand colours, print
+    size) and a clinic's own ``style.css`` override it. Keeping one renderer
+    alive (as batch workers do) saves parsing the stylesheet and loading its
+    fonts for every document.
+    """
+
+    def __init__(self, project: Project, extra_roots: tuple[Path, ...] = ()) -> None:
+        self.project = project
+        self.font_config = FontConfiguration()
+        self.fetcher = AssetFetcher((*project.asset_dirs, *extra_roots))
+        with refusals_as_errors():
+            self.stylesheet = weasyprint.CSS(
+                filename=str(project.styles_dir / "handout.css"),
+                url_fetcher=self.fetcher,
+                font_config=self.font_config,
+            )
+
+    def layout(self, html: str) -> weasyprint.Document:
+        """Lay out HTML into pages; only the project's asset folders can be read."""
+        with refusals_as_errors():
+            return weasyprint.HTML(
+                string=html, base_url=str(self.project.templates_dir) + "/", url_fetcher=self.fetcher
+            ).render(font_config=self.font_config, stylesheets=[self.stylesheet])
 
 
 @contextlib.contextmanager
@@ -95,7 +110,7 @@ def render_pdf(
 ) -> Rendered:
     """HTML to PDF bytes; in strict mode a WeasyPrint warning is an error."""
     with collect_warnings() as warnings:
-        document = layout(html, project, extra_roots)
+        document = Renderer(project, extra_roots).layout(html)
         data = pdf_bytes(document)
     if strict and warnings:
         raise HandoutError([Problem(f"WeasyPrint: {w}") for w in warnings])
