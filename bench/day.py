@@ -27,14 +27,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pypdf import PdfReader, PdfWriter  # noqa: E402
+from pypdf import PdfReader, PdfWriter
 
-from clinic_handouts.batch import COLUMNS, run_batch  # noqa: E402
-from clinic_handouts.build import render_handout  # noqa: E402
-from clinic_handouts.library import Project  # noqa: E402
-from clinic_handouts.loading import load_clinic, load_handout  # noqa: E402
-from clinic_handouts.packets import PacketBuilder  # noqa: E402
-from clinic_handouts.visits import Visit  # noqa: E402
+from clinic_handouts.batch import COLUMNS, run_batch
+from clinic_handouts.build import render_handout
+from clinic_handouts.library import Project
+from clinic_handouts.loading import load_clinic, load_handout
+from clinic_handouts.packets import PacketBuilder
+from clinic_handouts.visits import Visit
 
 GIVEN = ["José", "Zoë", "Łukasz", "Nguyễn Thị", "Ana", "Søren", "Françoise", "Mehmet", "王", "محمد",
          "Aoife", "Dvořák", "Björn", "Иван", "Lê Văn", "李", "فاطمة", "Chloé", "Grace", "Ngozi"]
