@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -86,12 +87,39 @@ def read_yaml(path: Path) -> YamlDocument:
                 column=mark.column + 1 if mark else None,
             )
         ) from None
+    except ValueError:  # a value shaped like a date that is none, such as 2026-13-01
+        raise HandoutError(_unbuildable_value(path, node)) from None
     finally:
         loader.dispose()
     positions: dict[Loc, tuple[int, int]] = {}
     if node is not None:
         _record_positions(node, (), positions)
     return YamlDocument(path, data, positions)
+
+
+def _unbuildable_value(path: Path, root: yaml.Node) -> Problem:
+    """Locate the first value PyYAML recognises by its shape but cannot build."""
+    for loc, node in _scalars(root, ()):
+        try:
+            yaml.SafeLoader("").construct_object(node)
+        except ValueError:
+            return Problem(
+                f"not a valid date '{node.value}'; write it as YYYY-MM-DD, for example 2026-11-01",
+                file=path, line=node.start_mark.line + 1, column=node.start_mark.column + 1,
+                field=".".join(map(str, loc)) or None,
+            )
+    return Problem("a value could not be read; check the dates (YYYY-MM-DD)", file=path)
+
+
+def _scalars(node: yaml.Node, loc: Loc) -> Iterator[tuple[Loc, yaml.ScalarNode]]:
+    if isinstance(node, yaml.ScalarNode):
+        yield loc, node
+    elif isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            yield from _scalars(value_node, (*loc, key_node.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _scalars(item, (*loc, index))
 
 
 # --- turning pydantic errors into plain words -----------------------------
