@@ -10,6 +10,7 @@ import yaml
 from conftest import ROOT, SEED, pdf_text, seed_sentences
 
 from clinic_handouts.build import render_handout
+from clinic_handouts.cli import main
 from clinic_handouts.errors import HandoutError
 from clinic_handouts.html import handout_html
 from clinic_handouts.importing import (
@@ -150,3 +151,18 @@ def test_default_output_is_the_slug_of_the_title(scratch_project: Project, tmp_p
 
 def test_next_review_is_a_year_later_even_from_29_february():
     assert one_year_after(date(2028, 2, 29)) == date(2029, 2, 28)
+
+
+def test_import_command(scratch_project: Project, tmp_path: Path, capsys):
+    root = ["--root", str(scratch_project.root)]
+    assert main([*root, "import", str(SEED)]) == 1
+    assert f"error: {scratch_project.handouts_dir / 'botox.yaml'}: already exists; not overwritten" in (
+        capsys.readouterr().err
+    )
+    out = tmp_path / "b.yaml"
+    assert main([*root, "import", str(HTML_PAGE), "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert f"wrote {out}: Botox, status sample" in captured.out
+    assert "skipped page residue: texture" in captured.err
+    assert main([*root, "import", str(SEED), "-o", str(out), "--force"]) == 0
+    assert load_handout(out).review.status == "sample"

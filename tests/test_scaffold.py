@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 import yaml
 
+from clinic_handouts.cli import main
 from clinic_handouts.errors import HandoutError
 from clinic_handouts.importing import SCHEMA_LINE
 from clinic_handouts.library import Project
@@ -54,3 +55,13 @@ def test_refuses_a_bad_id(scratch_project: Project, bad: str):
     with pytest.raises(HandoutError, match="is not a valid handout id"):
         new_handout(scratch_project, bad)
     assert sorted(p.name for p in scratch_project.handouts_dir.iterdir()) == ["botox.yaml"]
+
+
+def test_new_command(scratch_project: Project, capsys):
+    root = ["--root", str(scratch_project.root)]
+    assert main([*root, "new", "nerve-block"]) == 0
+    assert f"wrote {scratch_project.handouts_dir / 'nerve-block.yaml'}" in capsys.readouterr().out
+    assert main([*root, "new", "nerve-block"]) == 1
+    assert "already exists; not overwritten" in capsys.readouterr().err
+    assert main([*root, "new", "../x"]) == 1
+    assert "'../x' is not a valid handout id" in capsys.readouterr().err

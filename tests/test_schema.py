@@ -10,6 +10,7 @@ import pytest
 import yaml
 from conftest import ROOT
 
+from clinic_handouts.cli import main
 from clinic_handouts.kinds import MODELS
 from clinic_handouts.models import Term
 from clinic_handouts.schema import schema_text, write_schemas
@@ -61,3 +62,9 @@ def test_generator_takes_any_list_of_models(tmp_path: Path):
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert set(schema["required"]) == {"term", "definition"}
 
+
+def test_schema_command(tmp_path: Path, capsys):
+    assert main(["schema", "--out-dir", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clinic.schema.json", "handout.schema.json"]
+    assert (tmp_path / "handout.schema.json").read_text() == (SCHEMA_DIR / "handout.schema.json").read_text()
+    assert f"wrote {tmp_path / 'clinic.schema.json'}" in capsys.readouterr().out
