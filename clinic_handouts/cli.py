@@ -53,6 +53,42 @@ def cmd_handout(args: argparse.Namespace, project: Project) -> int:
     return 0
 
 
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="generate.py",
+        description="Print-ready patient handouts from YAML content and clinic branding.",
+    )
+    main.add_argument("--root", type=Path, default=None, help="project folder (default: this checkout)")
+    main.add_argument("--strict", action="store_true", help="treat rendering warnings as errors")
+    main.add_argument("--clinic", default="example", help="clinic id or folder (default: example)")
+    main.add_argument("--out-dir", type=Path, default=None, help="output folder (default: out/)")
+    main.set_defaults(run=cmd_default)
+    commands = main.add_subparsers(title="commands", metavar="COMMAND")
+    _content_tools(commands)
+
+    handout = commands.add_parser("handout", help="render one handout to PDF")
+    handout.add_argument("handout", metavar="ID_OR_PATH", help="handout id (botox) or YAML file")
+    handout.add_argument("--clinic", default="example", help="clinic id or folder")
+    handout.add_argument("--paper", choices=["letter", "a4"], default=None,
+                         help="paper size (default: the clinic's)")
+    handout.add_argument("-o", "--output", type=Path, default=None, help="PDF file to write")
+    handout.add_argument("--strict", action="store_true", help="treat rendering warnings as errors")
+    handout.set_defaults(run=cmd_handout)
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    project = Project(args.root.resolve()) if args.root else Project()
+    try:
+        return args.run(args, project)
+    except HandoutError as exc:
+        return _fail(exc.problems)
+
+
+# --- content tools: import, check, new, schema ------------------------------
+
+
 def cmd_import(args: argparse.Namespace, project: Project) -> int:
     """Write a handout YAML file from one of the clinic's web pages."""
     done = import_page(project, args.page, args.output, force=args.force)
@@ -84,27 +120,8 @@ def cmd_schema(args: argparse.Namespace, project: Project) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(
-        prog="generate.py",
-        description="Print-ready patient handouts from YAML content and clinic branding.",
-    )
-    main.add_argument("--root", type=Path, default=None, help="project folder (default: this checkout)")
-    main.add_argument("--strict", action="store_true", help="treat rendering warnings as errors")
-    main.add_argument("--clinic", default="example", help="clinic id or folder (default: example)")
-    main.add_argument("--out-dir", type=Path, default=None, help="output folder (default: out/)")
-    main.set_defaults(run=cmd_default)
-    commands = main.add_subparsers(title="commands", metavar="COMMAND")
-
-    handout = commands.add_parser("handout", help="render one handout to PDF")
-    handout.add_argument("handout", metavar="ID_OR_PATH", help="handout id (botox) or YAML file")
-    handout.add_argument("--clinic", default="example", help="clinic id or folder")
-    handout.add_argument("--paper", choices=["letter", "a4"], default=None,
-                         help="paper size (default: the clinic's)")
-    handout.add_argument("-o", "--output", type=Path, default=None, help="PDF file to write")
-    handout.add_argument("--strict", action="store_true", help="treat rendering warnings as errors")
-    handout.set_defaults(run=cmd_handout)
-
+def _content_tools(commands: argparse._SubParsersAction) -> None:
+    """The import, check, new and schema subcommands."""
     imp = commands.add_parser("import", help="make a handout YAML file from a clinic web page (text or HTML)")
     imp.add_argument("page", type=Path, metavar="PAGE", help="the page saved as .txt or .html")
     imp.add_argument("-o", "--output", type=Path, default=None, help="YAML file (default: handouts/<title>.yaml)")
@@ -127,13 +144,3 @@ def parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="write schema/*.schema.json from the models")
     schema.add_argument("--out-dir", type=Path, default=None, help="folder (default: schema/)")
     schema.set_defaults(run=cmd_schema)
-    return main
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    project = Project(args.root.resolve()) if args.root else Project()
-    try:
-        return args.run(args, project)
-    except HandoutError as exc:
-        return _fail(exc.problems)
