@@ -9,7 +9,7 @@ Every finding is a located ``Problem``, all of them at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -27,6 +27,7 @@ from .readability import HardSentence, Reading
 from .scaffold import PLACEHOLDER
 
 Severity = Literal["error", "warning"]
+Warn = Callable[[Loc, str], None]
 DEFAULT_GRADE_TARGET = 8.0
 #: Parts that tell a patient what to do; a handout without one gets a warning.
 ACTION_PARTS: dict[str, str] = {
@@ -226,7 +227,9 @@ def _level(reading: Reading) -> str:
     return f"grade {reading.grade:g} ({reading.formula} {reading.score:g})"
 
 
-def _warner(document: YamlDocument, report: CheckReport):
+def _warner(document: YamlDocument, report: CheckReport) -> Warn:
+    """A function that adds a warning located at a path of this document."""
+
     def warn(loc: Loc, message: str) -> None:
         line, column = document.locate(loc)
         field_path = ".".join(str(p) for p in loc) or None
@@ -272,7 +275,7 @@ def _translations_of(handout: Handout, path: Path) -> Translations:
     return Translations(tuple(sorted(present)), tuple(sorted(languages - set(present))), tuple(sorted(outdated)))
 
 
-def _check_against_source(handout: Handout, document: YamlDocument, warn) -> None:
+def _check_against_source(handout: Handout, document: YamlDocument, warn: Warn) -> None:
     source_path, _ = _translation_source(document.path)
     if handout.translation is None:
         warn((), "a translation needs 'translation:' with source_reviewed_on and translated_by")
