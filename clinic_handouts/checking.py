@@ -187,6 +187,7 @@ def _handout_report(handout: Handout, document: YamlDocument, report: CheckRepor
     clinic_text += [b.words for extra in handout.extra_sections for b in extra.content]
     added_text = [*handout.key_points, *handout.before, *handout.after, *handout.call_us_if, *handout.emergency_if]
     added_text += [f"{t.term}: {t.definition}" for t in handout.terms]
+    clinic_text, added_text = _written(clinic_text), _written(added_text)  # placeholders are not prose
     sections = readability.assess(clinic_text, language)
     added = readability.assess(added_text, language)
     review = handout.review
@@ -219,6 +220,10 @@ def _handout_report(handout: Handout, document: YamlDocument, report: CheckRepor
         path, handout.id, language, handout.title, state, sections, added,
         tuple(readability.hardest(clinic_text + added_text, language)), translations,
     )
+
+
+def _written(texts: list[str]) -> list[str]:
+    return [text for text in texts if PLACEHOLDER not in text]
 
 
 def _level(reading: Reading) -> str:

@@ -139,6 +139,7 @@ def test_placeholders_left_in_a_new_handout_are_warnings(scratch_project: Projec
     assert len(placeholders) == 20  # reviewer, 9 in sections, 3 key points, 4 parts, 2 in terms, source
     assert placeholders[0].problem.field == "review.reviewed_by" and placeholders[0].problem.line == 8
     assert report.count("error") == 0
+    assert report.handouts[0].sections is None and report.handouts[0].hardest == ()  # placeholders are not graded
 
 
 class Visit(BaseModel):
