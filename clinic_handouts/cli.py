@@ -7,14 +7,23 @@ A ``HandoutError`` is printed as its problems, one per line, with exit status
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
+
+from rich.console import Console
 
 from .batch import RowResult, run_batch
 from .build import Built, build_handout, build_library, build_packets, example_visits
+from .check_report import as_json, print_report
+from .checking import check
 from .errors import HandoutError, Problem
+from .importing import import_page
 from .library import Project
+from .scaffold import new_handout
+from .schema import write_schemas
 
 
 def _report(built: list[Built]) -> None:
@@ -102,6 +111,7 @@ def parser() -> argparse.ArgumentParser:
     main.add_argument("--out-dir", type=Path, default=None, help="output folder (default: out/)")
     main.set_defaults(run=cmd_default)
     commands = main.add_subparsers(title="commands", metavar="COMMAND")
+    _content_tools(commands)
 
     handout = commands.add_parser("handout", help="render one handout to PDF")
     handout.add_argument("handout", metavar="ID_OR_PATH", help="handout id (botox) or YAML file")
@@ -137,3 +147,63 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args, project)
     except HandoutError as exc:
         return _fail(exc.problems)
+
+
+# --- content tools: import, check, new, schema ------------------------------
+
+
+def cmd_import(args: argparse.Namespace, project: Project) -> int:
+    """Write a handout YAML file from one of the clinic's web pages."""
+    done = import_page(project, args.page, args.output, force=args.force)
+    print(f"wrote {done.path}: {done.handout.title}, status sample; review it, then set review.reviewed_by")
+    for line in done.skipped:
+        print(f"  skipped page residue: {line}", file=sys.stderr)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, project: Project) -> int:
+    """Check every content file; errors fail, warnings fail only with --strict."""
+    report = check(project, args.paths or None, clinic_ref=args.clinic, today=args.today)
+    if args.json:
+        print(json.dumps(as_json(report, args.strict), indent=2, ensure_ascii=False))
+    else:
+        print_report(report, Console(), args.strict)
+    return 1 if report.failed(args.strict) else 0
+
+
+def cmd_new(args: argparse.Namespace, project: Project) -> int:
+    path = new_handout(project, args.id)
+    print(f"wrote {path}: fill in every [Write here: ...], then run 'generate.py check'")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace, project: Project) -> int:
+    for path in write_schemas(args.out_dir or project.root / "schema"):
+        print(f"wrote {path}")
+    return 0
+
+
+def _content_tools(commands: argparse._SubParsersAction) -> None:
+    """The import, check, new and schema subcommands."""
+    imp = commands.add_parser("import", help="make a handout YAML file from a clinic web page (text or HTML)")
+    imp.add_argument("page", type=Path, metavar="PAGE", help="the page saved as .txt or .html")
+    imp.add_argument("-o", "--output", type=Path, default=None, help="YAML file (default: handouts/<title>.yaml)")
+    imp.add_argument("--force", action="store_true", help="replace the file if it exists")
+    imp.set_defaults(run=cmd_import)
+
+    chk = commands.add_parser("check", help="check handouts, translations, clinics and visits before printing")
+    chk.add_argument("paths", type=Path, nargs="*", metavar="PATH",
+                     help="files or folders (default: handouts/, clinics/, examples/)")
+    chk.add_argument("--clinic", default="example", help="clinic whose reading grade target applies")
+    chk.add_argument("--strict", action="store_true", help="warnings fail too")
+    chk.add_argument("--json", action="store_true", help="print JSON (keys in clinic_handouts/check_report.py)")
+    chk.add_argument("--today", type=date.fromisoformat, default=None, help="date for review checks (YYYY-MM-DD)")
+    chk.set_defaults(run=cmd_check)
+
+    new = commands.add_parser("new", help="start handouts/ID.yaml from the standard outline")
+    new.add_argument("id", metavar="ID", help="the new handout's id, e.g. epidural-steroid-injection")
+    new.set_defaults(run=cmd_new)
+
+    schema = commands.add_parser("schema", help="write schema/*.schema.json from the models")
+    schema.add_argument("--out-dir", type=Path, default=None, help="folder (default: schema/)")
+    schema.set_defaults(run=cmd_schema)

@@ -140,3 +140,15 @@ def test_clinic_colour_too_light_and_missing_logo(scratch_project: Project):
     path.write_text(text.replace('"#FFFF00"', '"#1F4E79"').replace("logo: logo.svg", "logo: missing.svg"))
     with pytest.raises(HandoutError, match=r"clinic.yaml:14:1: logo: logo file 'missing.svg' not found"):
         load_clinic(path.parent)
+
+
+def test_an_impossible_date_is_located_not_a_crash(scratch_project: Project):
+    path = scratch_project.handouts_dir / "botox.yaml"
+    path.write_text(path.read_text().replace("next_review_due: 2027-11-01", "next_review_due: 2027-13-01"))
+    with pytest.raises(HandoutError) as caught:
+        load_handout(path)
+    # The value is not repeated: in a visit file it could be a date of birth.
+    assert str(caught.value) == (
+        f"{path}:9:3: review.next_review_due: not a valid date; "
+        "write it as YYYY-MM-DD, for example 2026-11-01"
+    )

@@ -1,0 +1,373 @@
+"""Importing a treatment page from the clinic's web site as a handout YAML file.
+
+A page is read either as copied plain text (page residue such as "texture",
+the title, the category, then question headings ending in ":" with
+paragraphs and "•" bullets) or as the saved HTML (h1 title, a category line,
+h2/h3 headings, p paragraphs, li bullets with an optional <strong> label).
+Both become the same ``Page``; headings that match the clinic's outline map to
+the standard keys, any other heading becomes an extra section so no text is
+lost. The file is written with ``yaml.safe_dump`` (so ``<b>``, ``&`` or
+``{{ }}`` stay literal text, quoted where YAML needs it) and validated before
+it replaces anything.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import HandoutError, Problem
+from .library import Project, check_id
+from .loading import YamlDocument, validate
+from .models import DEFAULT_HEADINGS, STANDARD_KEYS, Handout
+from .pdf import write_atomic
+
+SCHEMA_LINE = "# yaml-language-server: $schema=../schema/handout.schema.json"
+BULLET_MARKS = "•·◦▪‣"
+_MAX_HEADING_WORDS = 12
+_MAX_LABEL_WORDS = 6
+
+
+@dataclass
+class Block:
+    """A paragraph (no label) or a bullet (``bullet=True``, with an optional label)."""
+
+    text: str
+    bullet: bool = False
+    label: str | None = None
+
+
+@dataclass
+class Part:
+    """A heading of the page and the blocks under it."""
+
+    heading: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    """A treatment page as read: what a handout needs, and what was left out."""
+
+    title: str
+    category: str
+    parts: list[Part]
+    skipped: list[str] = field(default_factory=list)
+
+
+# --- reading headings ------------------------------------------------------
+
+
+def heading_key(heading: str) -> str:
+    """A heading folded for comparison: case, apostrophes, punctuation and spaces ignored."""
+    text = unicodedata.normalize("NFKC", heading).replace("’", "'").casefold()
+    text = re.sub(r"[^\w\s']", " ", text).replace("'", "")
+    return " ".join(text.split())
+
+
+_STANDARD_BY_HEADING = {heading_key(heading): key for key, heading in DEFAULT_HEADINGS.items()}
+
+
+def standard_key(heading: str) -> str | None:
+    """The standard section key a heading names, if any."""
+    return _STANDARD_BY_HEADING.get(heading_key(heading))
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+def split_label(text: str) -> tuple[str | None, str]:
+    """"Muscle Spasm Relief: Botox ..." -> ("Muscle Spasm Relief", "Botox ...") when the label is short."""
+    label, sep, rest = text.partition(": ")
+    if sep and rest.strip() and len(label.split()) <= _MAX_LABEL_WORDS and not re.search(r"[.!?]", label):
+        return label.strip(), rest.strip()
+    return None, text
+
+
+# --- plain text ------------------------------------------------------------
+
+
+def _is_text_heading(line: str) -> bool:
+    """A standard heading, or a short line ending in ':' (not a paragraph that introduces a list)."""
+    if _is_bullet(line):
+        return False
+    if standard_key(line):
+        return True
+    if not line.endswith(":"):
+        return False
+    words = line[:-1]
+    return len(words.split()) <= _MAX_HEADING_WORDS and not re.search(r"[,.;!]", words)
+
+
+def _is_bullet(line: str) -> bool:
+    return line[0] in BULLET_MARKS or line[:2] in {"* ", "- "}
+
+
+def parse_text(text: str) -> Page:
+    """Read a page copied as plain text; the two lines before the first heading are title and category."""
+    lines = [_clean(line) for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    first = next((i for i, line in enumerate(lines) if _is_text_heading(line)), None)
+    if first is None:
+        raise HandoutError(_no_headings())
+    if first < 2:
+        raise HandoutError(
+            Problem("expected the page's title and category on the two lines before the first heading")
+        )
+    parts: list[Part] = []
+    for line in lines[first:]:
+        if _is_text_heading(line):
+            parts.append(Part(line.removesuffix(":").strip()))
+        elif _is_bullet(line):
+            label, body = split_label(line[1:].strip())
+            parts[-1].blocks.append(Block(body, bullet=True, label=label))
+        else:
+            parts[-1].blocks.append(Block(line))
+    return Page(title=lines[first - 2], category=lines[first - 1], parts=parts, skipped=lines[: first - 2])
+
+
+# --- HTML ------------------------------------------------------------------
+
+_IGNORED = {"script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template", "svg", "button"}
+_BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "div", "dt", "dd", "blockquote", "td"}
+_VOID = {"br", "img", "hr", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
+
+
+class _PageReader(HTMLParser):
+    """Collects (tag, text, label, classes) for each text block of the page's content."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[str, str, str | None, str]] = []
+        self._ignored = 0
+        self._stack: list[tuple[str, list[str], str]] = []  # tag, text pieces, classes
+        self._strong: list[str] | None = None
+        self._label: str | None = None
+        self._strong_first = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID:
+            if tag == "br" and self._stack:
+                self._stack[-1][1].append(" ")
+            return
+        if tag in _IGNORED or self._ignored:
+            self._ignored += 1
+            return
+        if tag in _BLOCKS:
+            self._flush()
+            self._stack.append((tag, [], dict(attrs).get("class") or ""))
+            self._label, self._strong_first = None, True
+        elif tag in {"strong", "b"} and self._stack and self._stack[-1][0] == "li":
+            self._strong_first = not "".join(self._stack[-1][1]).strip()
+            self._strong = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID:
+            return
+        if self._ignored:
+            self._ignored -= 1
+            return
+        if tag in {"strong", "b"} and self._strong is not None:
+            strong = "".join(self._strong)
+            self._strong = None
+            if self._strong_first and strong.strip().endswith(":"):
+                self._label = _clean(strong)[:-1].strip()
+                return
+            if self._stack:
+                self._stack[-1][1].append(strong)
+            return
+        if tag in _BLOCKS and self._stack and self._stack[-1][0] == tag:
+            self._flush()
+            self._stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self._ignored or not self._stack:
+            return
+        if self._strong is not None:
+            self._strong.append(data)
+        else:
+            self._stack[-1][1].append(data)
+
+    def _flush(self) -> None:
+        """Emit the text gathered so far in the innermost block (text before a nested block counts)."""
+        if not self._stack:
+            return
+        tag, pieces, classes = self._stack[-1]
+        text = _clean("".join(pieces))
+        if text or self._label:
+            self.blocks.append((tag, text, self._label, classes))
+        pieces.clear()
+        self._label = None
+
+
+def parse_html(html: str) -> Page:
+    """Read a page saved as HTML: h1 is the title, the first short line after it the category."""
+    reader = _PageReader()
+    reader.feed(html)
+    reader.close()
+    blocks = reader.blocks
+    title_at = next((i for i, b in enumerate(blocks) if b[0] == "h1"), None)
+    if title_at is None:
+        raise HandoutError(Problem("expected the page's title as an <h1> heading; found none"))
+    first = next(
+        (i for i, b in enumerate(blocks) if i > title_at and b[0] in {"h2", "h3", "h4"}), None
+    )
+    if first is None:
+        raise HandoutError(_no_headings())
+    between = blocks[title_at + 1 : first]
+    category_at = next((i for i, b in enumerate(between) if "categor" in b[3]), None)
+    if category_at is None:
+        category_at = next((i for i, b in enumerate(between) if len(b[1].split()) <= 4), None)
+    if category_at is None:
+        raise HandoutError(
+            Problem("expected the page's category (a short line) between the <h1> and the first heading")
+        )
+    skipped = [b[1] for b in blocks[:title_at]] + [b[1] for i, b in enumerate(between) if i != category_at]
+    parts: list[Part] = []
+    for tag, text, label, _ in blocks[first:]:
+        if tag in {"h2", "h3", "h4", "h5", "h6"}:
+            parts.append(Part(text.removesuffix(":").strip()))
+        elif tag == "li":
+            if label is None:
+                label, text = split_label(text)
+            parts[-1].blocks.append(Block(text, bullet=True, label=label))
+        else:
+            parts[-1].blocks.append(Block(text))
+    return Page(blocks[title_at][1], between[category_at][1], parts, [s for s in skipped if s])
+
+
+def parse_page(path: Path) -> Page:
+    """Read a page file, as HTML if it looks like HTML, else as plain text."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise HandoutError(Problem("page file not found", file=path)) from None
+    except UnicodeDecodeError:
+        raise HandoutError(Problem("not UTF-8 text; save the page as UTF-8", file=path)) from None
+    looks_html = path.suffix.lower() in {".html", ".htm"} or re.match(r"\s*(<!doctype|<html)", text, re.I)
+    try:
+        return parse_html(text) if looks_html else parse_text(text)
+    except HandoutError as exc:
+        raise HandoutError([Problem(p.message, file=path) for p in exc.problems]) from None
+
+
+def _no_headings() -> Problem:
+    expected = "; ".join(DEFAULT_HEADINGS[key] for key in STANDARD_KEYS)
+    return Problem(f"no section headings found; expected headings such as: {expected}")
+
+
+# --- building the handout ----------------------------------------------------
+
+
+def _block_data(block: Block) -> str | dict[str, str]:
+    if not block.bullet:
+        return block.text
+    return {"label": block.label, "text": block.text} if block.label else {"text": block.text}
+
+
+def one_year_after(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def handout_data(page: Page, source_name: str, today: date) -> dict[str, Any]:
+    """The handout as YAML-ready data: standard sections by key, other headings as extra sections."""
+    sections: dict[str, Any] = {}
+    extra: list[dict[str, Any]] = []
+    for part in page.parts:
+        key = standard_key(part.heading)
+        content = [_block_data(b) for b in part.blocks if b.text]
+        if not content:
+            continue
+        if key and key not in sections:
+            sections[key] = content
+        else:
+            extra.append({"heading": part.heading, "content": content})
+    if not sections:
+        found = ", ".join(f"'{p.heading}'" for p in page.parts) or "none"
+        raise HandoutError(_no_headings_but(found))
+    data: dict[str, Any] = {
+        "title": page.title,
+        "category": page.category,
+        "review": {
+            "reviewed_on": today,
+            "reviewed_by": f"Imported from {source_name} — set the reviewer",
+            "next_review_due": one_year_after(today),
+            "status": "sample",
+        },
+        "sections": {key: sections[key] for key in STANDARD_KEYS if key in sections},
+    }
+    if extra:
+        data["extra_sections"] = extra
+    return data
+
+
+def _no_headings_but(found: str) -> Problem:
+    problem = _no_headings()
+    return Problem(f"{problem.message} (found: {found})")
+
+
+class _Dumper(yaml.SafeDumper):
+    """The safe dumper, with list items indented under their key as in the hand-written files."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def handout_yaml(data: dict[str, Any], source_name: str) -> str:
+    """The file's text: the schema line, a note on where it came from, then the data."""
+    body = yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False
+    )
+    return (
+        f"{SCHEMA_LINE}\n"
+        f"# Imported from the clinic's page {source_name}. Check it, set review.reviewed_by,\n"
+        "# and change review.status to approved once the clinic has reviewed it.\n"
+        f"{body}"
+    )
+
+
+def slug(title: str) -> str:
+    """A handout id from a title: 'Botox' -> 'botox', 'Epidural Steroid Injection' -> 'epidural-steroid-injection'."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What the import wrote, and the page text it left out (residue), for the report."""
+
+    path: Path
+    handout: Handout
+    skipped: tuple[str, ...]
+
+
+def import_page(
+    project: Project, page_path: Path, output: Path | None = None, *, force: bool = False, today: date | None = None
+) -> Imported:
+    """Read a page, write ``handouts/<slug>.yaml`` (or ``output``), refusing to overwrite unless forced."""
+    page = parse_page(page_path)
+    if output is None:
+        handout_id = check_id(slug(page.title), "handout")
+        output = project.handouts_dir / f"{handout_id}.yaml"
+    if output.exists() and not force:
+        raise HandoutError(Problem("already exists; not overwritten (use --force to replace it)", file=output))
+    text = handout_yaml(handout_data(page, page_path.name, today or date.today()), page_path.name)
+    handout = _validated(text, output)
+    write_atomic(output, text.encode("utf-8"))
+    return Imported(output, handout, tuple(page.skipped))
+
+
+def _validated(text: str, output: Path) -> Handout:
+    """Check the text loads as a handout before anything is written (a failure here is a bug)."""
+    return validate(Handout, YamlDocument(output, yaml.safe_load(text)))
