@@ -115,10 +115,6 @@ class Section(Strict):
             return {"content": value}
         return value
 
-    @property
-    def word_count(self) -> int:
-        return sum(len(block.words.split()) for block in self.content)
-
     def groups(self) -> list[tuple[str, list[Block]]]:
         """Consecutive bullets grouped into one list, paragraphs on their own."""
         out: list[tuple[str, list[Block]]] = []

@@ -143,9 +143,9 @@ def test_never_overwrites_without_force(scratch_project: Project):
 
 def test_default_output_is_the_slug_of_the_title(scratch_project: Project, tmp_path: Path):
     page = tmp_path / "p.txt"
-    page.write_text(SEED.read_text(encoding="utf-8").replace("\nBotox\n", "\nEpidural Steroid Injection\n", 1))
+    page.write_text(SEED.read_text(encoding="utf-8").replace("\nBotox\n", "\nOccipital Nerve Block\n", 1))
     imported = import_page(scratch_project, page, today=TODAY)
-    assert imported.path == scratch_project.handouts_dir / "epidural-steroid-injection.yaml"
+    assert imported.path == scratch_project.handouts_dir / "occipital-nerve-block.yaml"
     assert slug("Radiofrequency Ablation (RFA) & Más") == "radiofrequency-ablation-rfa-mas"
 
 

@@ -52,9 +52,10 @@ def test_refuses_to_overwrite(scratch_project: Project):
 
 @pytest.mark.parametrize("bad", ["../evil", "Nerve Block", "", "x/y", ".hidden"])
 def test_refuses_a_bad_id(scratch_project: Project, bad: str):
+    before = sorted(scratch_project.handouts_dir.iterdir())
     with pytest.raises(HandoutError, match="is not a valid handout id"):
         new_handout(scratch_project, bad)
-    assert sorted(p.name for p in scratch_project.handouts_dir.iterdir()) == ["botox.yaml"]
+    assert sorted(scratch_project.handouts_dir.iterdir()) == before
 
 
 def test_new_command(scratch_project: Project, capsys):

@@ -1,0 +1,368 @@
+"""The parts that tell a patient what to do (PEMAT-P actionability), as printed.
+
+Key points, words to know, the before and after checklists, "call us if",
+the emergency box and the "Questions? Call us" block: each must print under
+its own heading, in its place, word for word, with its tick boxes drawn on the
+page, on every handout of the library.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT, normalise, pdf_text
+from PIL import Image
+
+from clinic_handouts.build import build_handout
+from clinic_handouts.html import handout_html
+from clinic_handouts.library import Project
+from clinic_handouts.loading import load_clinic, load_handout
+from clinic_handouts.models import DEFAULT_HEADINGS, Handout
+from clinic_handouts.pdf import Renderer, collect_warnings, pdf_bytes
+
+#: Heading of each optional part, as the template prints it.
+PART_HEADINGS = {
+    "key_points": "Key points",
+    "terms": "Words to know",
+    "before": "Before your visit",
+    "after": "After your treatment",
+    "call_us_if": "Call us if",
+    "emergency_if": "Call 911 or go to the emergency room if",
+}
+CONTACT_HEADING = "Questions? Call us"
+SAMPLE_NOTE = "Sample content, awaiting the clinic's medical review."
+#: Every part a handout of the sample library must have.
+ALL_PARTS = tuple(PART_HEADINGS)
+
+
+def library_ids() -> list[str]:
+    return Project(ROOT).handout_ids()
+
+
+def guide_ids() -> list[str]:
+    """Handouts of the library that have at least one of the added parts."""
+    ids = []
+    for handout_id in library_ids():
+        handout = load_handout(Project(ROOT).handout_path(handout_id))
+        if any(getattr(handout, part) for part in ALL_PARTS):
+            ids.append(handout_id)
+    return ids
+
+
+@dataclass(frozen=True)
+class Printed:
+    """One handout as HTML, as laid-out pages, and as the PDF's text and pictures."""
+
+    handout: Handout
+    html: str
+    document: object
+    data: bytes
+    pages: list[str]
+    warnings: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.pages)
+
+    def picture(self, page_index: int) -> Image.Image:
+        """The page drawn by poppler at 96 dpi: one pixel per CSS px of the layout."""
+        number = str(page_index + 1)
+        png = subprocess.run(
+            ["pdftoppm", "-png", "-r", "96", "-f", number, "-l", number, "-"],
+            input=self.data, capture_output=True, check=True,
+        ).stdout
+        return Image.open(io.BytesIO(png)).convert("L")
+
+
+def print_handout(project: Project, handout_id: str) -> Printed:
+    clinic = load_clinic(project.clinic_folder("example"))
+    handout = load_handout(project.handout_path(handout_id))
+    html = handout_html(project, handout, clinic)
+    # Rendered outside the autouse watch (module scope): collect warnings here.
+    with collect_warnings() as warnings:
+        document = Renderer(project).layout(html)
+        data = pdf_bytes(document)
+    return Printed(handout, html, document, data, pdf_text(data), tuple(warnings))
+
+
+@pytest.fixture(scope="module")
+def printed():
+    cache: dict[str, Printed] = {}
+
+    def get(handout_id: str) -> Printed:
+        if handout_id not in cache:
+            cache[handout_id] = print_handout(Project(ROOT), handout_id)
+        return cache[handout_id]
+
+    return get
+
+
+def expected_headings(handout: Handout) -> list[str]:
+    """Every heading the handout should print, in the order it should print them."""
+    headings = []
+    for part in ("key_points", "terms"):
+        if getattr(handout, part):
+            headings.append(PART_HEADINGS[part])
+    for key, section in handout.sections.present():
+        headings.append(normalise(section.heading or DEFAULT_HEADINGS[key]))
+    headings += [extra.heading for extra in handout.extra_sections]
+    for part in ("before", "after", "call_us_if", "emergency_if"):
+        if getattr(handout, part):
+            headings.append(PART_HEADINGS[part])
+    return [*headings, CONTACT_HEADING]
+
+
+def part_text(printed: Printed, part: str) -> str:
+    """The PDF text from a part's heading to the next heading."""
+    headings = expected_headings(printed.handout)
+    heading = PART_HEADINGS[part]
+    start = printed.text.index(heading)
+    following = headings[headings.index(heading) + 1]
+    end = printed.text.index(following, start)
+    return printed.text[start + len(heading) : end]
+
+
+def boxes(printed: Printed, page_index: int, css_class: str, tag: str | None = None):
+    """Layout boxes on one page whose element has a class (and optionally a tag)."""
+    found = []
+    for box in printed.document.pages[page_index]._page_box.descendants():
+        element = getattr(box, "element", None)
+        if element is None or (tag and box.element_tag != tag):
+            continue
+        if css_class in (element.get("class") or "").split() and getattr(box, "element_tag", None):
+            found.append(box)
+    return found
+
+
+# --- the library ------------------------------------------------------------
+
+
+def test_the_library_has_the_guides():
+    ids = guide_ids()
+    assert "botox" in ids
+    assert len(ids) >= 5, ids
+
+
+@pytest.mark.parametrize("handout_id", guide_ids())
+def test_every_guide_has_every_part(handout_id: str):
+    handout = load_handout(Project(ROOT).handout_path(handout_id))
+    missing = [part for part in ALL_PARTS if not getattr(handout, part)]
+    assert missing == []
+    assert 3 <= len(handout.key_points) <= 5
+    assert handout.review.added_parts == "sample"
+
+
+@pytest.mark.parametrize("handout_id", guide_ids())
+def test_printed_without_weasyprint_warnings(printed, handout_id: str):
+    assert printed(handout_id).warnings == ()
+
+
+# --- each part under its heading, in its place, word for word ------------------
+
+
+@pytest.mark.parametrize("handout_id", guide_ids())
+def test_headings_print_once_in_their_places(printed, handout_id: str):
+    got = printed(handout_id)
+    headings = expected_headings(got.handout)
+    for heading in [PART_HEADINGS[p] for p in ALL_PARTS] + [CONTACT_HEADING]:
+        assert got.text.count(heading) == 1, heading
+    positions = [got.text.index(h) for h in headings]
+    assert positions == sorted(positions), headings
+
+
+@pytest.mark.parametrize("handout_id", guide_ids())
+@pytest.mark.parametrize("part", ["key_points", "before", "after", "call_us_if", "emergency_if"])
+def test_every_item_prints_under_its_heading(printed, handout_id: str, part: str):
+    got = printed(handout_id)
+    under = part_text(got, part)
+    missing = [item for item in getattr(got.handout, part) if normalise(item) not in under]
+    assert missing == []
+
+
+@pytest.mark.parametrize("handout_id", guide_ids())
+def test_every_term_prints_with_its_meaning_under_words_to_know(printed, handout_id: str):
+    got = printed(handout_id)
+    under = part_text(got, "terms")
+    for term in got.handout.terms:
+        found = under.find(f"{normalise(term.term)} {normalise(term.definition)}")
+        assert found >= 0, f"{term.term}: {term.definition}"
+
+
+@pytest.mark.parametrize("handout_id", guide_ids())
+def test_added_parts_are_marked_as_sample(printed, handout_id: str):
+    got = printed(handout_id)
+    for part in ALL_PARTS:
+        assert SAMPLE_NOTE in part_text(got, part), part
+
+
+def test_approved_parts_carry_no_sample_note(scratch_project: Project):
+    path = scratch_project.handouts_dir / "botox.yaml"
+    path.write_text(path.read_text().replace("added_parts: sample", "added_parts: approved"))
+    text = " ".join(pdf_text(print_handout(scratch_project, "botox").data))
+    assert "Key points" in text and "Call us if" in text
+    assert SAMPLE_NOTE not in text
+
+
+# --- pages ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("handout_id", guide_ids())
+def test_boxes_are_never_split_across_pages(printed, handout_id: str):
+    got = printed(handout_id)
+    handout = got.handout
+    whole = {
+        "key_points": [PART_HEADINGS["key_points"], *handout.key_points],
+        "call_us_if": [PART_HEADINGS["call_us_if"], *handout.call_us_if],
+        "emergency_if": [PART_HEADINGS["emergency_if"], *handout.emergency_if],
+    }
+    for part, pieces in whole.items():
+        pages = [i for i, page in enumerate(got.pages) if normalise(pieces[0]) in page]
+        assert len(pages) == 1, part
+        assert all(normalise(p) in got.pages[pages[0]] for p in pieces), part
+    assert PART_HEADINGS["key_points"] in got.pages[0]
+
+
+@pytest.mark.parametrize("handout_id", guide_ids())
+def test_what_to_do_shares_one_page(printed, handout_id: str):
+    # "Call us if", the emergency box and "Questions? Call us": one page to keep by the phone.
+    got = printed(handout_id)
+    headings = (PART_HEADINGS["call_us_if"], PART_HEADINGS["emergency_if"], CONTACT_HEADING)
+    pages = {i for i, page in enumerate(got.pages) for h in headings if h in page}
+    assert len(pages) == 1
+
+
+@pytest.mark.parametrize("handout_id", guide_ids())
+def test_guides_fit_two_to_four_pages(printed, handout_id: str):
+    assert 2 <= len(printed(handout_id).pages) <= 4
+
+
+# --- "Questions? Call us" on every handout -------------------------------------
+
+
+def contact_page(pages: list[str]) -> str:
+    [page] = [p for p in pages if CONTACT_HEADING in p]
+    return page
+
+
+def assert_contact_block(pages: list[str], clinic) -> None:
+    page = contact_page(pages)
+    block = page[page.index(CONTACT_HEADING) :]
+    for value in (clinic.phone, clinic.hours, clinic.after_hours_phone):
+        assert normalise(value) in block, value
+
+
+@pytest.mark.parametrize("handout_id", library_ids())
+def test_contact_block_is_on_every_handout(printed, clinic, handout_id: str):
+    assert_contact_block(printed(handout_id).pages, clinic)
+
+
+def test_contact_block_prints_without_call_us_if(scratch_project: Project, clinic, tmp_path: Path):
+    path = scratch_project.handouts_dir / "plain.yaml"
+    data = yaml.safe_load((scratch_project.handouts_dir / "botox.yaml").read_text())
+    for part in ALL_PARTS:
+        data.pop(part, None)
+    data["title"] = "Plain handout"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    out = tmp_path / "plain.pdf"
+    build_handout(scratch_project, "plain", output=out)
+    pages = pdf_text(out)
+    text = " ".join(pages)
+    assert "Plain handout" in text
+    assert "Call us if" not in text and "Key points" not in text
+    assert_contact_block(pages, clinic)
+
+
+def test_call_us_box_gives_the_numbers_to_call(printed, clinic):
+    under = part_text(printed("botox"), "call_us_if")
+    expected = f"Call {clinic.phone} ({clinic.hours}). After hours, call {clinic.after_hours_phone}."
+    assert normalise(expected) in under
+
+
+# --- tick boxes -------------------------------------------------------------
+
+
+def section_html(html: str, css_class: str) -> str:
+    match = re.search(rf'<section class="{css_class}"[^>]*>(.*?)</section>', html, re.S)
+    assert match, css_class
+    return match.group(1)
+
+
+@pytest.mark.parametrize("handout_id", guide_ids())
+@pytest.mark.parametrize("part", ["before", "after"])
+def test_one_tick_box_per_checklist_item_in_the_html(printed, handout_id: str, part: str):
+    got = printed(handout_id)
+    items = re.findall(r"<li>(.*?)</li>", section_html(got.html, part), re.S)
+    assert len(items) == len(getattr(got.handout, part))
+    for item in items:
+        assert item.count('<span class="tick" aria-hidden="true"></span>') == 1, item
+
+
+def dark(pixels: list[int]) -> bool:
+    return min(pixels) < 90
+
+
+def frame_pixels(picture: Image.Image, box, inset: float) -> dict[str, list[int]]:
+    """Pixels along the middle of each side of a box's border, and inside it."""
+    x0, y0 = box.border_box_x(), box.border_box_y()
+    x1, y1 = x0 + box.border_width(), y0 + box.border_height()
+    mid_x, mid_y = (x0 + x1) / 2, (y0 + y1) / 2
+
+    def strip(xa, xb, ya, yb):
+        return [
+            picture.getpixel((x, y))
+            for x in range(int(xa), int(xb) + 1)
+            for y in range(int(ya), int(yb) + 1)
+        ]
+
+    return {
+        "left": strip(x0, x0 + inset, mid_y - 1, mid_y + 1),
+        "right": strip(x1 - inset, x1 - 1, mid_y - 1, mid_y + 1),
+        "top": strip(mid_x - 1, mid_x + 1, y0, y0 + inset),
+        "bottom": strip(mid_x - 1, mid_x + 1, y1 - inset, y1 - 1),
+    }
+
+
+@pytest.mark.parametrize("handout_id", guide_ids())
+def test_tick_boxes_are_drawn_on_the_pdf_page(printed, handout_id: str):
+    got = printed(handout_id)
+    expected = len(got.handout.before) + len(got.handout.after)
+    drawn = 0
+    for index in range(len(got.document.pages)):
+        ticks = boxes(got, index, "tick", "span")
+        if not ticks:
+            continue
+        picture = got.picture(index)
+        for tick in ticks:
+            sides = frame_pixels(picture, tick, inset=2)
+            assert all(dark(pixels) for pixels in sides.values()), (index, sides)
+            x, y = tick.border_box_x(), tick.border_box_y()
+            w, h = tick.border_width(), tick.border_height()
+            inside = [
+                picture.getpixel((int(x + w / 2) + dx, int(y + h / 2) + dy))
+                for dx in (-2, 0, 2) for dy in (-2, 0, 2)
+            ]
+            assert min(inside) > 200, "a tick box must be empty, ready to tick"
+            drawn += 1
+    assert drawn == expected
+
+
+@pytest.mark.parametrize("handout_id", guide_ids())
+def test_emergency_box_stands_out_in_black_and_white(printed, handout_id: str):
+    got = printed(handout_id)
+    found = [
+        (index, box)
+        for index in range(len(got.document.pages))
+        for box in boxes(got, index, "emergency", "section")
+    ]
+    assert len(found) == 1, "the emergency box must be one box on one page"
+    index, box = found[0]
+    picture = got.picture(index)
+    sides = frame_pixels(picture, box, inset=4)
+    # a heavy frame, black on every side once printed in grey: not colour alone
+    assert all(sum(p < 60 for p in pixels) >= len(pixels) * 0.8 for pixels in sides.values()), sides
