@@ -19,11 +19,13 @@ How it is built, and why:
 
 from __future__ import annotations
 
+import copy
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pikepdf
+import weasyprint
 from pikepdf import Array, Dictionary, Name
 
 from .errors import HandoutError, Problem
@@ -36,6 +38,8 @@ from .pdf import Renderer, collect_warnings, pdf_bytes, write_atomic
 from .visits import Visit
 
 PT_PER_IN = 72
+#: The stamp sheet is one page tall enough for every stamp; PDF pages stop at 200 inches.
+MAX_PAGES = 250
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,15 @@ class StampBox:
     bottom: float
     font_size: float
 
+    @property
+    def line(self) -> float:
+        """Height of one line of the stamp, in points."""
+        return round(self.font_size * 1.3, 2)
+
 
 STAMP = StampBox(width=3.0 * PT_PER_IN, height=53, right=0.75 * PT_PER_IN, bottom=18, font_size=10)
 LARGE_STAMP = StampBox(width=3.3 * PT_PER_IN, height=74, right=1.0 * PT_PER_IN, bottom=18, font_size=13)
+PT_PER_PX = 0.75
 
 
 @dataclass(frozen=True)
@@ -191,18 +201,24 @@ class PacketBuilder:
                     PacketItem(h, first, part.pages, fallback)
                     for (h, fallback), first, part in zip(handouts, firsts, parts, strict=True)
                 ]
+                if total > MAX_PAGES:
+                    raise HandoutError(Problem(
+                        f"visit {visit.visit_id}: the packet would have {total} pages, more than {MAX_PAGES}; "
+                        "split the handouts over two visits"))
                 document = self._cover(visit, clinic, paper, items, total, stamp)
-                laid_out_cover = len(document.pages) - total - 1
+                laid_out_cover = len(document.pages) - 2  # the stamp sheet and the blank note follow
                 if laid_out_cover == cover_pages:
                     break
                 cover_pages = laid_out_cover
             if laid_out_cover != cover_pages or cover_pages < 1:
                 raise RuntimeError(f"packet layout did not settle: cover {laid_out_cover} pages, planned {cover_pages}")
             cover = pikepdf.open(io.BytesIO(pdf_bytes(document.copy(document.pages[:cover_pages]))))
+            sheet, blank_note = document.pages[cover_pages:]
+            identity, lines, identity_height = _split_stamps(sheet, total)
             extras = pikepdf.open(io.BytesIO(
-                document.copy(document.pages[cover_pages:]).write_pdf(pdf_tags=False)
+                document.copy([identity, *lines, blank_note]).write_pdf(pdf_tags=False)
             ))
-            data = _assemble(cover, extras, items, parts, total, stamp)
+            data = _assemble(cover, extras, items, parts, total, stamp, identity_height)
         if self.strict and warnings:
             raise HandoutError([Problem(f"WeasyPrint: {w}") for w in warnings])
         return Packet(data, total, tuple(items), tuple(warnings))
@@ -237,6 +253,7 @@ def _assemble(
     parts: list[_RenderedHandout],
     total: int,
     stamp: StampBox,
+    identity_height: float,
 ) -> bytes:
     """Cover, handouts and blanks in order; stamps on every page; one structure tree; bookmarks."""
     out = pikepdf.new()
@@ -251,17 +268,21 @@ def _assemble(
 
     cover_pages = len(cover.pages)
     add_tagged(cover, None)
-    blank_note = extras.pages[total]  # after the stamps
+    blank_note = extras.pages[total + 1]  # after the identifiers and the page lines
     for item, part in zip(items, parts, strict=True):
         while len(out.pages) < item.first_page - 1:
             blank = out.add_blank_page(page_size=(width, height))
-            _draw_artifact(out, blank, blank_note, 0, 0)
+            _draw_artifact(out, blank, out.copy_foreign(blank_note.as_form_xobject()), 0, 0)
         add_tagged(part.pdf, item.handout.language)
     del cover_pages
 
-    for number, page in enumerate(out.pages):
-        x = width - stamp.right - stamp.width
-        _draw_artifact(out, page, extras.pages[number], x, stamp.bottom)
+    x = width - stamp.right - stamp.width
+    top = stamp.bottom + stamp.height
+    identity = _strip(out, extras.pages[0], 0, identity_height)
+    for number, page in enumerate(out.pages, start=1):
+        _draw_artifact(out, page, identity, x, top - identity_height)
+        line = _strip(out, extras.pages[number], identity_height, stamp.line)
+        _draw_artifact(out, page, line, x, top - identity_height - stamp.line)
 
     structure.finish()
     _copy_document_settings(cover, out)
@@ -274,12 +295,57 @@ def _assemble(
     return buffer.getvalue()
 
 
-def _draw_artifact(out: pikepdf.Pdf, page: pikepdf.Page, source: pikepdf.Page, x: float, y: float) -> None:
-    """Draw another PDF page onto ``page`` at (x, y), marked as an artifact (not read aloud)."""
+def _strip(out: pikepdf.Pdf, source: pikepdf.Page, offset: float, height: float) -> pikepdf.Object:
+    """A Form XObject showing the band of ``source`` that starts ``offset`` points below its top."""
     form = out.copy_foreign(source.as_form_xobject())
+    top = float(form.BBox[3]) - offset
+    form.BBox = Array([form.BBox[0], top - height, form.BBox[2], top])
+    return form
+
+
+def _draw_artifact(out: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object, x: float, y: float) -> None:
+    """Draw a Form XObject with its box's lower-left corner at (x, y), as an artifact (not read aloud)."""
     name = page.add_resource(form, Name.XObject, prefix="Stamp")
+    dx, dy = x - float(form.BBox[0]), y - float(form.BBox[1])
     page.contents_add(b"q\n", prepend=True)
-    page.contents_add(f"Q\n/Artifact BMC q 1 0 0 1 {x:.3f} {y:.3f} cm {name} Do Q EMC\n".encode())
+    page.contents_add(f"Q\n/Artifact BMC q 1 0 0 1 {dx:.3f} {dy:.3f} cm {name} Do Q EMC\n".encode())
+
+
+def _split_stamps(sheet: weasyprint.Page, count: int) -> tuple[weasyprint.Page, list[weasyprint.Page], float]:
+    """Cut the laid-out stamp sheet into the identifiers and one page per "Page N of M" line.
+
+    Laying out one sheet costs a fraction of laying out a page per stamp;
+    giving each line a page of its own (moved up to where the first line is)
+    keeps each packet page's text its own: no hidden "Page 7 of 9" on page 3.
+    Returns the identifiers' page, the line pages and the identifiers' height in points.
+    """
+    path = [sheet._page_box]
+    while not any(_has_class(child, "stamp-identity") for child in path[-1].children):
+        path.append(next(c for c in path[-1].children if getattr(c, "children", None)))
+    identity = next(c for c in path[-1].children if _has_class(c, "stamp-identity"))
+    lines = [c for c in path[-1].children if _has_class(c, "stamp-page")]
+    if len(lines) != count:
+        raise RuntimeError(f"stamp sheet holds {len(lines)} page lines, expected {count}")
+
+    def page_with(box: object) -> weasyprint.Page:
+        node = box
+        for parent in reversed(path):
+            node = parent.copy_with_children([node])
+        page = copy.copy(sheet)
+        page._page_box = node
+        return page
+
+    moved = []
+    for line in lines:
+        line = line.deepcopy()
+        line.translate(dy=lines[0].position_y - line.position_y)
+        moved.append(page_with(line))
+    return page_with(identity), moved, identity.margin_height() * PT_PER_PX
+
+
+def _has_class(box: object, name: str) -> bool:
+    element = getattr(box, "element", None)
+    return element is not None and name in (element.get("class") or "").split()
 
 
 def _copy_document_settings(cover: pikepdf.Pdf, out: pikepdf.Pdf) -> None:

@@ -59,6 +59,8 @@ class Renderer:
         self.project = project
         self.font_config = FontConfiguration()
         self.fetcher = AssetFetcher((*project.asset_dirs, *extra_roots))
+        #: images (the clinic's logo) decoded once and reused by every document
+        self.image_cache: dict = {}
         with refusals_as_errors():
             self.stylesheet = weasyprint.CSS(
                 filename=str(project.styles_dir / "handout.css"),
@@ -71,7 +73,7 @@ class Renderer:
         with refusals_as_errors():
             return weasyprint.HTML(
                 string=html, base_url=str(self.project.templates_dir) + "/", url_fetcher=self.fetcher
-            ).render(font_config=self.font_config, stylesheets=[self.stylesheet])
+            ).render(font_config=self.font_config, stylesheets=[self.stylesheet], cache=self.image_cache)
 
 
 @contextlib.contextmanager

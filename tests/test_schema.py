@@ -65,6 +65,7 @@ def test_generator_takes_any_list_of_models(tmp_path: Path):
 
 def test_schema_command(tmp_path: Path, capsys):
     assert main(["schema", "--out-dir", str(tmp_path)]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["clinic.schema.json", "handout.schema.json", "visit.schema.json"]
+    expected = ["clinic.schema.json", "handout.schema.json", "visit.schema.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == expected
     assert (tmp_path / "handout.schema.json").read_text() == (SCHEMA_DIR / "handout.schema.json").read_text()
     assert f"wrote {tmp_path / 'clinic.schema.json'}" in capsys.readouterr().out
