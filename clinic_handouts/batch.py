@@ -26,8 +26,8 @@ from pydantic import ValidationError
 from .errors import HandoutError, Problem
 from .library import Project
 from .loading import plain_message
-from .packets import PacketBuilder, default_file_name
-from .pdf import write_atomic
+from .packets import PacketBuilder, Variant, default_file_name
+from .pdf import collect_warnings, write_atomic
 from .visits import Visit
 
 COLUMNS = (
@@ -146,17 +146,38 @@ def read_schedule(path: Path) -> tuple[list[ScheduledVisit], list[RowResult]]:
 
 
 # --- workers -----------------------------------------------------------------
+#
+# Two phases, each in a pool of worker processes started by fork:
+#   1. every handout variant the day needs (handout, language, paper, print
+#      size) is rendered once, the variants shared out between the workers;
+#   2. the packets are assembled; the workers of this phase are forked after
+#      phase 1, so they start with every rendered handout already in memory.
 
 _builder: PacketBuilder | None = None
+_rendered: dict[Variant, bytes] = {}
 
 
 def _start_worker(root: str, strict: bool) -> None:
     global _builder
     _builder = PacketBuilder(Project(Path(root)), strict=strict)
+    _builder.adopt(_rendered)
+
+
+def _render_variant(variant: Variant) -> tuple[Variant, bytes | None, str | None]:
+    """Phase 1: one handout variant; a failure is returned, not raised, so the other visits go on."""
+    assert _builder is not None
+    with collect_warnings() as warnings:
+        try:
+            data = _builder.render_variant(variant)
+        except HandoutError as exc:
+            return variant, None, "; ".join(p.message for p in exc.problems)
+    if _builder.strict and warnings:
+        return variant, None, f"WeasyPrint: {warnings[0]}"
+    return variant, data, None
 
 
 def _build_one(item: ScheduledVisit, out_dir: str, duplex: bool) -> RowResult:
-    """Build and write one packet in a worker; errors become a row result, never a crash of the batch."""
+    """Phase 2: build and write one packet; errors become a row result, never a crash of the batch."""
     assert _builder is not None
     visit = item.visit
     stamp = visit.time.strftime("%H:%M") if visit.time else None
@@ -227,16 +248,46 @@ def run_batch(
 def _run(
     project: Project, items: list[ScheduledVisit], out_dir: Path, jobs: int, duplex: bool, strict: bool
 ) -> Iterator[RowResult]:
+    global _rendered
     if jobs <= 1 or len(items) <= 1:
         _start_worker(str(project.root), strict)
         for item in items:
             yield _build_one(item, str(out_dir), duplex)
         return
+
+    # Plan in this process (YAML only): which variants each visit needs; bad references fail here.
+    planner = PacketBuilder(project, strict=strict)
+    needs: dict[int, list[Variant]] = {}
+    for item in items:
+        try:
+            needs[item.row] = planner.variants(item.visit)
+        except HandoutError as exc:
+            reason = "; ".join(p.message for p in exc.problems)
+            yield RowResult(item.row, item.visit.visit_id, "error", error=reason)
+    distinct = sorted({v for variants in needs.values() for v in variants}, key=repr)
+
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_start_worker,
-        initargs=(str(project.root), strict),
-    ) as pool:
-        futures = [pool.submit(_build_one, item, str(out_dir), duplex) for item in items]
-        for future in futures:
-            yield future.result()
+    options = {"max_workers": jobs, "mp_context": context, "initializer": _start_worker,
+               "initargs": (str(project.root), strict)}
+    failed: dict[Variant, str] = {}
+    with ProcessPoolExecutor(**options) as pool:
+        for variant, data, error in pool.map(_render_variant, distinct):
+            if data is None:
+                failed[variant] = error or "could not be rendered"
+            else:
+                _rendered[variant] = data
+    try:
+        with ProcessPoolExecutor(**options) as pool:
+            futures = []
+            for item in items:
+                if item.row not in needs:
+                    continue
+                broken = [failed[v] for v in needs[item.row] if v in failed]
+                if broken:
+                    yield RowResult(item.row, item.visit.visit_id, "error", error="; ".join(broken))
+                    continue
+                futures.append(pool.submit(_build_one, item, str(out_dir), duplex))
+            for future in futures:
+                yield future.result()
+    finally:
+        _rendered = {}

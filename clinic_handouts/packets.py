@@ -22,7 +22,6 @@ from __future__ import annotations
 import copy
 import io
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pikepdf
 import weasyprint
@@ -34,7 +33,7 @@ from .i18n import has_catalog
 from .library import Project
 from .loading import load_clinic, load_handout
 from .models import Clinic, Handout
-from .pdf import Renderer, collect_warnings, pdf_bytes, write_atomic
+from .pdf import Renderer, collect_warnings, pdf_bytes
 from .visits import Visit
 
 PT_PER_IN = 72
@@ -98,9 +97,25 @@ class Packet:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """One way a handout is printed inside packets: rendered once, reused by every packet that needs it."""
+
+    handout_id: str
+    language: str
+    clinic_id: str
+    paper: str
+    large_print: bool
+
+
+@dataclass(frozen=True)
 class _RenderedHandout:
     pdf: pikepdf.Pdf
     pages: int
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> _RenderedHandout:
+        pdf = pikepdf.open(io.BytesIO(data))
+        return cls(pdf, len(pdf.pages))
 
 
 def default_file_name(visit: Visit) -> str:
@@ -130,13 +145,17 @@ class PacketBuilder:
 
     project: Project
     strict: bool = False
-    renderer: Renderer = field(init=False)
+    _renderer: Renderer | None = None
     _clinics: dict[str, Clinic] = field(default_factory=dict)
     _handouts: dict[tuple[str, str], tuple[Handout, bool]] = field(default_factory=dict)
-    _rendered: dict[tuple, _RenderedHandout] = field(default_factory=dict)
+    _rendered: dict[Variant, _RenderedHandout] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self.renderer = Renderer(self.project)
+    @property
+    def renderer(self) -> Renderer:
+        """Created on first use, so a builder that only plans never loads fonts (safe to fork after)."""
+        if self._renderer is None:
+            self._renderer = Renderer(self.project)
+        return self._renderer
 
     # --- cached steps ------------------------------------------------------
 
@@ -157,14 +176,30 @@ class PacketBuilder:
                 self._handouts[key] = (load_handout(path), language != "en")
         return self._handouts[key]
 
-    def rendered(self, handout: Handout, clinic: Clinic, paper: str, large_print: bool) -> _RenderedHandout:
-        key = (handout.id, handout.language, clinic.id, paper, large_print)
-        if key not in self._rendered:
-            html = handout_html(self.project, handout, clinic, paper, in_packet=True, large_print=large_print)
-            document = self.renderer.layout(html)
-            pdf = pikepdf.open(io.BytesIO(pdf_bytes(document)))
-            self._rendered[key] = _RenderedHandout(pdf, len(pdf.pages))
-        return self._rendered[key]
+    def variants(self, visit: Visit, paper: str | None = None) -> list[Variant]:
+        """The handout variants a visit's packet needs (checks the visit's references)."""
+        clinic, handouts = self.resolve(visit)
+        paper = paper or clinic.paper
+        return [Variant(h.id, h.language, clinic.id, paper, visit.patient.large_print) for h, _ in handouts]
+
+    def render_variant(self, variant: Variant) -> bytes:
+        """A handout as a tagged PDF, laid out for packets (room for the patient identifiers)."""
+        handout, _ = self.handout(variant.handout_id, variant.language)
+        clinic = self.clinic(variant.clinic_id)
+        html = handout_html(
+            self.project, handout, clinic, variant.paper, in_packet=True, large_print=variant.large_print
+        )
+        return pdf_bytes(self.renderer.layout(html))
+
+    def adopt(self, rendered: dict[Variant, bytes]) -> None:
+        """Use handouts rendered elsewhere (by another worker of the same batch)."""
+        for variant, data in rendered.items():
+            self._rendered[variant] = _RenderedHandout.from_bytes(data)
+
+    def rendered(self, variant: Variant) -> _RenderedHandout:
+        if variant not in self._rendered:
+            self._rendered[variant] = _RenderedHandout.from_bytes(self.render_variant(variant))
+        return self._rendered[variant]
 
     def resolve(self, visit: Visit) -> tuple[Clinic, list[tuple[Handout, bool]]]:
         """Check everything the visit refers to, reporting all unknown ids at once."""
@@ -193,7 +228,7 @@ class PacketBuilder:
         large = visit.patient.large_print
         stamp = LARGE_STAMP if large else STAMP
         with collect_warnings() as warnings:
-            parts = [self.rendered(h, clinic, paper, large) for h, _ in handouts]
+            parts = [self.rendered(Variant(h.id, h.language, clinic.id, paper, large)) for h, _ in handouts]
             cover_pages = 1
             for _ in range(3):  # the cover is almost always one page; plan again if it is not
                 firsts, total = plan(cover_pages, [p.pages for p in parts], duplex)
@@ -425,12 +460,3 @@ class _StructureMerger:
                 flat.append(pikepdf.String(name))
                 flat.append(dest)
             self.out.Root.Names = Dictionary(Dests=Dictionary(Names=flat))
-
-
-def build_packet_file(
-    project: Project, visit: Visit, output: Path, *, duplex: bool = True, strict: bool = False
-) -> Packet:
-    """The ``packet`` command: one visit, one PDF written atomically."""
-    packet = PacketBuilder(project, strict=strict).build(visit, duplex=duplex)
-    write_atomic(output, packet.data)
-    return packet
