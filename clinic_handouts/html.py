@@ -50,6 +50,12 @@ def counter_content(template: str) -> Markup:
     return Markup(" ".join(tokens))
 
 
+def display_url(url: object) -> str:
+    """A web address as people read it aloud: no scheme, no trailing slash."""
+    text = re.sub(r"^https?://", "", str(url))
+    return text[:-1] if text.endswith("/") else text
+
+
 def data_uri(path: Path) -> str:
     """Embed a small file (the logo) so the PDF never refers to a file outside itself."""
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -70,6 +76,7 @@ def environment(search_path: tuple[Path, ...], language: str) -> jinja2.Environm
     env.install_gettext_translations(i18n.translations(language), newstyle=True)
     env.filters["css_string"] = css_string
     env.filters["counter_content"] = counter_content
+    env.filters["display_url"] = display_url
     env.filters["month_year"] = lambda d: i18n.month_year(d, language)
     env.filters["long_date"] = lambda d: i18n.long_date(d, language)
     return env
