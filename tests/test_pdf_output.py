@@ -7,20 +7,21 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import normalise, pdf_text, seed_sentences
+from conftest import ROOT, normalise, pdf_text, seed_sentences
 from pypdf import PdfReader
 
 from clinic_handouts.build import build_handout
+from clinic_handouts.library import Project
+from clinic_handouts.pdf import collect_warnings
 
 
 @pytest.fixture(scope="module", params=["letter", "a4"])
 def botox_pdf(request, tmp_path_factory) -> Path:
-    from conftest import ROOT
-
-    from clinic_handouts.library import Project
-
     out = tmp_path_factory.mktemp("pdf") / f"botox-{request.param}.pdf"
-    build_handout(Project(ROOT), "botox", paper=request.param, output=out)
+    # Module-scoped, so the autouse warning watch is not active yet: watch here.
+    with collect_warnings() as warnings:
+        build_handout(Project(ROOT), "botox", paper=request.param, output=out)
+    assert warnings == [], f"WeasyPrint warned: {warnings}"
     return out
 
 
