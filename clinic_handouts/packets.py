@@ -88,6 +88,7 @@ class Packet:
     data: bytes
     pages: int
     items: tuple[PacketItem, ...]
+    #: what WeasyPrint warned about, counted but never quoted (it could quote the patient's name)
     warnings: tuple[str, ...] = ()
 
     @property
@@ -255,8 +256,12 @@ class PacketBuilder:
             ))
             data = _assemble(cover, extras, items, parts, total, stamp, identity_height)
         if self.strict and warnings:
-            raise HandoutError([Problem(f"WeasyPrint: {w}") for w in warnings])
-        return Packet(data, total, tuple(items), tuple(warnings))
+            # The warnings' text may quote the cover (the patient's name): count them, don't repeat them.
+            raise HandoutError(Problem(
+                f"visit {visit.visit_id}: rendering gave {len(warnings)} warning(s) (strict mode); "
+                "check the handouts with 'generate.py handout ID --strict'"))
+        notes = (f"visit {visit.visit_id}: {len(warnings)} rendering warning(s), text withheld",) if warnings else ()
+        return Packet(data, total, tuple(items), notes)
 
     def _cover(
         self, visit: Visit, clinic: Clinic, paper: str, items: list[PacketItem], total: int, stamp: StampBox
