@@ -212,6 +212,8 @@ class BatchReport:
         fallback = [r for r in self.results if r.english_fallback]
         if fallback:
             text += f"; {len(fallback)} with handouts in English because the patient's language was missing"
+            # named by visit id and handout id only, never by patient details
+            text += " (" + "; ".join(f"visit {r.visit_id}: {', '.join(r.english_fallback)}" for r in fallback) + ")"
         return text
 
 

@@ -122,6 +122,25 @@ def _grade(reading: Reading | None, target: float) -> str:
     return f"[bold red]{text}[/]" if reading.grade > target else f"[green]{text}[/]"
 
 
+def _print_translations(report: CheckReport, console: Console) -> None:
+    """Per source handout: the languages it is in, those it lacks, those behind its review."""
+    sources = [item for item in report.handouts if item.translations is not None]
+    if not sources:
+        return
+    table = Table(title="Translations")
+    for column in ("handout", "present", "missing", "outdated"):
+        table.add_column(column, no_wrap=column == "handout")
+    for item in sources:
+        t = item.translations
+        assert t is not None
+        table.add_row(
+            item.id, ", ".join(t.present) or "—",
+            f"[yellow]{', '.join(t.missing)}[/]" if t.missing else "—",
+            f"[bold red]{', '.join(t.outdated)}[/]" if t.outdated else "—",
+        )
+    console.print(table)
+
+
 def print_report(report: CheckReport, console: Console, strict: bool = False) -> None:
     """Problems one per line, then a table of the handouts, their hardest sentences, and a summary."""
     for finding in report.findings:
@@ -129,24 +148,20 @@ def print_report(report: CheckReport, console: Console, strict: bool = False) ->
         console.print(finding_line(finding), style=style, markup=False, highlight=False, soft_wrap=True)
     if report.handouts:
         table = Table(title=f"Handouts (reading grade target {report.grade_target:g}, clinic {report.clinic})")
-        for column in ("handout", "status", "review\ndue", "grade\ntext", "grade\nadded",
-                       "words/\nsentence", "translations"):
-            table.add_column(column, no_wrap=column != "translations")
+        for column in ("handout", "status", "review\ndue", "grade\ntext", "grade\nadded", "words/\nsentence"):
+            table.add_column(column, no_wrap=True)
         for item in report.handouts:
             due = item.review.next_review_due.isoformat()
-            t = item.translations
-            translations = "—" if t is None else ", ".join(
-                [*t.present, *(f"{lang} outdated" for lang in t.outdated), *(f"{lang} missing" for lang in t.missing)]
-            ) or "none"
             reading = item.sections or item.added
             name = item.id if item.language == "en" else f"{item.id} ({item.language})"
             table.add_row(
                 name, item.review.status,
                 f"[bold red]{due}\noverdue[/]" if item.review.overdue else due,
                 _grade(item.sections, report.grade_target), _grade(item.added, report.grade_target),
-                f"{reading.words_per_sentence:.1f}" if reading else "—", translations,
+                f"{reading.words_per_sentence:.1f}" if reading else "—",
             )
         console.print(table)
+        _print_translations(report, console)
         formulas = sorted({r.formula for h in report.handouts for r in (h.sections, h.added) if r})
         console.print(f"Formulas: {', '.join(formulas) or 'none'}", highlight=False)
         for item in report.handouts:

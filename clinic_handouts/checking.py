@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from . import readability
+from . import i18n, readability
 from .errors import HandoutError, Problem
 from .kinds import MODELS
 from .library import Project
@@ -65,7 +65,11 @@ class ReviewState:
 
 @dataclass(frozen=True)
 class Translations:
-    """Of a source handout: languages present, missing (others have them), and behind its review."""
+    """Of a source handout: languages present, missing, and behind its review.
+
+    A language is missing when the project prints in it (the templates have a
+    catalog for it) or another handout has a translation into it.
+    """
 
     present: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
@@ -212,10 +216,17 @@ def _handout_report(handout: Handout, document: YamlDocument, report: CheckRepor
     translations = None
     if language == "en":
         translations = _translations_of(handout, path)
+        elsewhere = _translated_languages(path)
         for lang in translations.missing:
-            warn((), f"no '{lang}' translation (other handouts have one): add {handout.id}.{lang}.yaml")
+            why = "other handouts have one" if lang in elsewhere else "the templates print in it"
+            warn((), f"no '{lang}' translation ({why}): add {handout.id}.{lang}.yaml")
     else:
         _check_against_source(handout, document, warn)
+        if not i18n.has_catalog(language):
+            report.findings.append(Finding("error", Problem(
+                f"no catalog for '{language}': the headings and labels the templates print would be in "
+                f"English inside a '{language}' handout; add clinic_handouts/locale/{language}/LC_MESSAGES/"
+                "messages.po (see README, 'Translations')", document.path, 1, 1)))
     return HandoutReport(
         path, handout.id, language, handout.title, state, sections, added,
         tuple(readability.hardest(clinic_text + added_text, language)), translations,
@@ -266,9 +277,15 @@ def _translation_source(path: Path) -> tuple[Path, list[Path]]:
     return path.parent / f"{handout_id}.yaml", siblings
 
 
+def _translated_languages(path: Path) -> set[str]:
+    """Languages any handout beside this one is translated into."""
+    _, siblings = _translation_source(path)
+    return {split_handout_name(p)[1] for p in siblings}
+
+
 def _translations_of(handout: Handout, path: Path) -> Translations:
     _, siblings = _translation_source(path)
-    languages = {split_handout_name(p)[1] for p in siblings}
+    languages = _translated_languages(path) | set(i18n.available_languages()) - {"en"}
     present: dict[str, Path] = {split_handout_name(p)[1]: p for p in siblings if split_handout_name(p)[0] == handout.id}
     outdated = []
     for language, file in present.items():

@@ -56,6 +56,16 @@ def display_url(url: object) -> str:
     return text[:-1] if text.endswith("/") else text
 
 
+def isolate(value: object) -> str:
+    """Text kept in its own direction inside right-to-left text (Unicode FSI ... PDI).
+
+    A phone number such as "(541) 555-0142" inside Arabic text would otherwise
+    be reordered by the bidirectional algorithm into "0142-555 (541)". Only
+    right-to-left pages use it; the marks print nothing.
+    """
+    return f"\u2068{value}\u2069"
+
+
 def data_uri(path: Path) -> str:
     """Embed a small file (the logo) so the PDF never refers to a file outside itself."""
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -79,6 +89,7 @@ def environment(search_path: tuple[Path, ...], language: str) -> jinja2.Environm
     env.filters["display_url"] = display_url
     env.filters["month_year"] = lambda d: i18n.month_year(d, language)
     env.filters["long_date"] = lambda d: i18n.long_date(d, language)
+    env.filters["isolate"] = isolate if i18n.text_direction(language) == "rtl" else str
     return env
 
 
@@ -104,11 +115,16 @@ def render(
 ) -> str:
     """Render one template with the context every page shares."""
     env = environment(template_path(project, clinic), language)
+    direction = i18n.text_direction(language)
     try:
         return env.get_template(template).render(
-            clinic=clinic,
+            clinic=clinic.in_language(language),
             lang=language,
-            dir=i18n.text_direction(language),
+            dir=direction,
+            #: the page's physical sides where lines start and end, for @page margin boxes
+            #: (they cannot be selected by direction in CSS)
+            start_side="right" if direction == "rtl" else "left",
+            end_side="left" if direction == "rtl" else "right",
             paper=PAPER[paper],
             paper_id=paper,
             clinic_stylesheets=clinic_stylesheets(clinic),

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -60,8 +60,8 @@ def is_known_language(language: str) -> bool:
 
 
 def month_year(value: date, language: str) -> str:
-    """'November 2026' in the reader's language."""
-    return format_date(value, "LLLL y", locale=language.replace("-", "_"))
+    """'November 2026' in the reader's language ('noviembre de 2026', 'tháng 11 năm 2026')."""
+    return format_skeleton("yMMMM", value, locale=language.replace("-", "_"))
 
 
 def long_date(value: date, language: str) -> str:

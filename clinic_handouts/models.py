@@ -292,6 +292,14 @@ class Colours(Strict):
         return value
 
 
+class ClinicWording(Strict):
+    """The clinic's own sentences in another language, so a translated page is in one language."""
+
+    hours: Text | None = None
+    footer_text: Text | None = None
+    logo_alt: Text | None = None
+
+
 class Clinic(Strict):
     """A clinic's name, contacts and branding, from ``clinics/ID/clinic.yaml``."""
 
@@ -308,9 +316,18 @@ class Clinic(Strict):
     paper: PaperSize = "letter"
     language: str = "en"
     reading_grade_target: float = Field(default=8.0, gt=0, le=16)
+    #: language code -> hours, footer text and logo description in that language
+    translations: dict[str, ClinicWording] = {}
 
     _id: str = PrivateAttr(default="")
     _folder: str = PrivateAttr(default="")
+
+    def in_language(self, language: str) -> Clinic:
+        """The clinic with its own sentences in ``language`` where it has them."""
+        words = self.translations.get(language)
+        if words is None:
+            return self
+        return self.model_copy(update=words.model_dump(exclude_none=True))
 
     @field_validator("logo")
     @classmethod

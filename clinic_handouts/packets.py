@@ -29,7 +29,7 @@ from pikepdf import Array, Dictionary, Name
 
 from .errors import HandoutError, Problem
 from .html import handout_html, render
-from .i18n import has_catalog
+from .i18n import has_catalog, text_direction
 from .library import Project
 from .loading import load_clinic, load_handout
 from .models import Clinic, Handout
@@ -299,12 +299,16 @@ def _assemble(
     out = pikepdf.new()
     structure = _StructureMerger(out)
     width, height = (float(v) for v in cover.pages[0].MediaBox[2:4])
+    #: each page's text direction: the stamp goes where its lines end (bottom-left when right-to-left)
+    cover_direction = text_direction(str(cover.Root.get("/Lang", "en")))
+    directions: list[str] = []
 
     def add_tagged(source: pikepdf.Pdf, language: str | None) -> None:
         first = len(out.pages)
         for page in source.pages:
             out.pages.append(page)
         structure.merge(source, out.pages[first:], language)
+        directions.extend([text_direction(language) if language else cover_direction] * len(source.pages))
 
     cover_pages = len(cover.pages)
     add_tagged(cover, None)
@@ -313,13 +317,14 @@ def _assemble(
         while len(out.pages) < item.first_page - 1:
             blank = out.add_blank_page(page_size=(width, height))
             _draw_artifact(out, blank, out.copy_foreign(blank_note.as_form_xobject()), 0, 0)
+            directions.append(cover_direction)
         add_tagged(part.pdf, item.handout.language)
     del cover_pages
 
-    x = width - stamp.right - stamp.width
     top = stamp.bottom + stamp.height
     identity = _strip(out, extras.pages[0], 0, identity_height)
-    for number, page in enumerate(out.pages, start=1):
+    for number, (page, direction) in enumerate(zip(out.pages, directions, strict=True), start=1):
+        x = stamp.right if direction == "rtl" else width - stamp.right - stamp.width
         _draw_artifact(out, page, identity, x, top - identity_height)
         line = _strip(out, extras.pages[number], identity_height, stamp.line)
         _draw_artifact(out, page, line, x, top - identity_height - stamp.line)

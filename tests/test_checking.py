@@ -73,8 +73,13 @@ def test_current_project_has_no_errors_and_the_expected_warnings(botox_only: Pro
     assert botox.added.formula == FLESCH_KINCAID and botox.added.grade <= 6
     assert len(botox.hardest) == 3
     warnings = [f.problem for f in report.findings]
-    assert [(w.field, w.line, w.column) for w in warnings] == [("sections", 12, 1)]
+    assert [(w.field, w.line, w.column) for w in warnings] == [("sections", 12, 1)] + [(None, 1, 1)] * 3
     assert "the clinic's text reads at Flesch-Kincaid grade 16.4; the clinic's target is grade 8" in warnings[0].message
+    # The templates print in Arabic, Spanish and Vietnamese: a handout without those translations lacks them.
+    assert [w.message for w in warnings[1:]] == [
+        f"no '{lang}' translation (the templates print in it): add botox.{lang}.yaml" for lang in ("ar", "es", "vi")
+    ]
+    assert botox.translations.missing == ("ar", "es", "vi")
     assert report.failed() is False and report.failed(strict=True) is True
 
 
@@ -125,9 +130,9 @@ def test_translations_missing_and_outdated(scratch_project: Project):
     by_name = {h.path.name: h for h in report.handouts}
     botox, other, es = by_name["botox.yaml"], by_name["other.yaml"], by_name["botox.es.yaml"]
     assert (botox.translations.present, botox.translations.outdated, botox.translations.missing) == (
-        ("es",), ("es",), ()
+        ("ar", "es", "vi"), ("es",), ()
     )
-    assert (other.translations.present, other.translations.missing) == ((), ("es",))
+    assert (other.translations.present, other.translations.missing) == ((), ("ar", "es", "vi"))
     assert es.translations is None
     assert es.sections.formula == FERNANDEZ_HUERTA and es.added.formula == FERNANDEZ_HUERTA
     assert es.sections.grade <= 8
@@ -187,7 +192,7 @@ def test_json_keys_are_stable(botox_only: Project):
     assert list(data) == [
         "version", "ok", "strict", "today", "clinic", "reading_grade_target", "counts", "files", "problems", "handouts",
     ]
-    assert data["ok"] is False and data["counts"] == {"files": 2, "errors": 0, "warnings": 1}
+    assert data["ok"] is False and data["counts"] == {"files": 2, "errors": 0, "warnings": 4}
     assert set(data["problems"][0]) == {"severity", "file", "line", "column", "field", "message", "text"}
     [botox] = data["handouts"]
     assert list(botox) == ["path", "id", "language", "title", "review", "reading", "hardest_sentences", "translations"]
@@ -196,7 +201,7 @@ def test_json_keys_are_stable(botox_only: Project):
         "words_per_sentence": 22.2,
     }
     assert botox["reading"]["added_parts"]["formula"] == "Flesch-Kincaid grade"
-    assert botox["translations"] == {"present": [], "missing": [], "outdated": []}
+    assert botox["translations"] == {"present": [], "missing": ["ar", "es", "vi"], "outdated": []}
     json.dumps(data)  # plain JSON types only
 
 
@@ -208,13 +213,13 @@ def test_table_output(botox_only: Project):
     assert "botox" in text and "16.4" in text and "approved" in text and "2027-11-01" in text
     assert "Formulas: Flesch-Kincaid grade" in text
     assert "grade 24.3: Alternative Interventions:" in text
-    assert text.rstrip().endswith("ok: 2 files, 0 errors, 1 warnings")
+    assert text.rstrip().endswith("ok: 2 files, 0 errors, 4 warnings")
 
 
 def test_check_command_exit_status_and_json(botox_only: Project, capsys):
     root = ["--root", str(botox_only.root)]
     assert main([*root, "check", "--today", "2026-11-26"]) == 0
-    assert "ok: 2 files, 0 errors, 1 warnings" in capsys.readouterr().out
+    assert "ok: 2 files, 0 errors, 4 warnings" in capsys.readouterr().out
     assert main([*root, "check", "--strict", "--json", "--today", "2026-11-26"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is False and data["today"] == "2026-11-26"
