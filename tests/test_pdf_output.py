@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import normalise, pdf_text, seed_sentences
+from conftest import assert_conformant, normalise, pdf_text, seed_sentences
 from pypdf import PdfReader
 
 from clinic_handouts.build import build_handout
@@ -21,6 +21,7 @@ def botox_pdf(request, tmp_path_factory) -> Path:
 
     out = tmp_path_factory.mktemp("pdf") / f"botox-{request.param}.pdf"
     build_handout(Project(ROOT), "botox", paper=request.param, output=out)
+    assert_conformant(out)
     return out
 
 
