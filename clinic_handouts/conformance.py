@@ -492,7 +492,8 @@ def run_checks(
 ) -> Report:
     """Run the named checks (all by default) on an open PDF."""
     root = pdf.Root.get("/StructTreeRoot")
-    elements = elements_in_order(root) if root is not None else None  # one walk for both tree checks
+    walk = root is not None and (names is None or {"structure", "tags"} & set(names))
+    elements = elements_in_order(root) if walk else None  # one walk for both tree checks
     results = []
     for name, function in CHECKS:
         if names is None or name in names:
