@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import HandoutError, Problem
+from .fhir import write_document_reference
 from .library import Project
 from .loading import plain_message
 from .packets import PacketBuilder, Variant, default_file_name
@@ -52,6 +53,8 @@ class RowResult:
     error: str | None = None
     time: str | None = None
     english_fallback: list[str] = field(default_factory=list)
+    #: the FHIR DocumentReference beside the PDF (``--fhir``)
+    fhir_file: str | None = None
     #: seconds the worker spent on this packet; for benchmarks, not written to the manifest
     seconds: float = field(default=0.0, compare=False)
 
@@ -157,9 +160,13 @@ _builder: PacketBuilder | None = None
 _rendered: dict[Variant, bytes] = {}
 
 
-def _start_worker(root: str, strict: bool) -> None:
-    global _builder
+_fhir = False
+
+
+def _start_worker(root: str, strict: bool, fhir: bool = False) -> None:
+    global _builder, _fhir
     _builder = PacketBuilder(Project(Path(root)), strict=strict)
+    _fhir = fhir
     _builder.adopt(_rendered)
 
 
@@ -188,10 +195,13 @@ def _build_one(item: ScheduledVisit, out_dir: str, duplex: bool) -> RowResult:
         reason = "; ".join(p.message for p in exc.problems)
         return RowResult(item.row, visit.visit_id, "error", error=reason, time=stamp)
     target = write_atomic(Path(out_dir) / default_file_name(visit), packet.data)
+    record = write_document_reference(Path(out_dir), visit, _builder.clinic(visit.clinic), packet.data,
+                                      packet.title, packet.language) if _fhir else None
     return RowResult(
         item.row, visit.visit_id, "ok", file=target.name, pages=packet.pages,
         sha256=hashlib.sha256(packet.data).hexdigest(), time=stamp,
-        english_fallback=packet.fallbacks, seconds=time.perf_counter() - started,
+        english_fallback=packet.fallbacks, fhir_file=record.name if record else None,
+        seconds=time.perf_counter() - started,
     )
 
 
@@ -226,6 +236,7 @@ def run_batch(
     duplex: bool = True,
     strict: bool = False,
     on_result: Callable[[RowResult], None] | None = None,
+    fhir: bool = False,
 ) -> BatchReport:
     """Build every good row's packet into ``out_dir`` and write ``manifest.json`` there."""
     started = time.perf_counter()
@@ -237,7 +248,7 @@ def run_batch(
     # Earliest appointments first, so the first patients' packets are ready first.
     ordered = sorted(good, key=lambda s: (s.visit.date, s.visit.time or dt.time.max, s.row))
     results = list(bad)
-    for result in _run(project, ordered, out_dir, jobs, duplex, strict):
+    for result in _run(project, ordered, out_dir, jobs, duplex, strict, fhir):
         results.append(result)
         if on_result:
             on_result(result)
@@ -248,11 +259,12 @@ def run_batch(
 
 
 def _run(
-    project: Project, items: list[ScheduledVisit], out_dir: Path, jobs: int, duplex: bool, strict: bool
+    project: Project, items: list[ScheduledVisit], out_dir: Path, jobs: int, duplex: bool, strict: bool,
+    fhir: bool = False,
 ) -> Iterator[RowResult]:
     global _rendered
     if jobs <= 1 or len(items) <= 1:
-        _start_worker(str(project.root), strict)
+        _start_worker(str(project.root), strict, fhir)
         for item in items:
             yield _build_one(item, str(out_dir), duplex)
         return
@@ -270,7 +282,7 @@ def _run(
 
     context = multiprocessing.get_context("fork")
     options = {"max_workers": jobs, "mp_context": context, "initializer": _start_worker,
-               "initargs": (str(project.root), strict)}
+               "initargs": (str(project.root), strict, fhir)}
     failed: dict[Variant, str] = {}
     with ProcessPoolExecutor(**options) as pool:
         for variant, data, error in pool.map(_render_variant, distinct):

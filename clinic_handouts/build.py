@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .claims import creation_date
 from .errors import HandoutError, Problem
+from .fhir import write_document_reference
 from .html import handout_html
 from .library import Project
 from .loading import load_clinic, load_handout
@@ -27,21 +29,30 @@ class Built:
     path: Path
     pages: int
     warnings: tuple[str, ...] = ()
+    #: the FHIR DocumentReference written beside a packet (``--fhir``)
+    fhir: Path | None = None
 
 
-def output_name(handout: Handout, paper: str | None = None) -> str:
-    """``botox.pdf``, ``botox.es.pdf``, ``botox-a4.pdf``: never anything about a patient."""
+def output_name(handout: Handout, paper: str | None = None, large_print: bool = False) -> str:
+    """``botox.pdf``, ``botox.es.pdf``, ``botox-a4.pdf``, ``botox-large.pdf``: never anything about a patient."""
     language = "" if handout.language == "en" else f".{handout.language}"
     size = f"-{paper}" if paper else ""
-    return f"{handout.id}{language}{size}.pdf"
+    large = "-large" if large_print else ""
+    return f"{handout.id}{language}{size}{large}.pdf"
 
 
 def render_handout(
-    project: Project, handout: Handout, clinic: Clinic, paper: str | None = None, *, strict: bool = False
+    project: Project,
+    handout: Handout,
+    clinic: Clinic,
+    paper: str | None = None,
+    *,
+    strict: bool = False,
+    large_print: bool = False,
 ) -> Rendered:
-    """Steps 3 and 4: HTML from the templates, then the PDF."""
-    html = handout_html(project, handout, clinic, paper)
-    return render_pdf(html, project, strict=strict)
+    """Steps 3 and 4: HTML from the templates, then the PDF, dated by SOURCE_DATE_EPOCH or the review."""
+    html = handout_html(project, handout, clinic, paper, large_print=large_print)
+    return render_pdf(html, project, creation_date(handout.review.reviewed_on), strict=strict)
 
 
 def build_handout(
@@ -52,12 +63,13 @@ def build_handout(
     paper: str | None = None,
     output: Path | None = None,
     strict: bool = False,
+    large_print: bool = False,
 ) -> Built:
     """Build one handout PDF: the ``handout`` command."""
     clinic = load_clinic(project.clinic_folder(clinic_ref))
     handout = load_handout(project.handout_path(handout_ref))
-    rendered = render_handout(project, handout, clinic, paper, strict=strict)
-    path = output or project.root / "out" / output_name(handout)
+    rendered = render_handout(project, handout, clinic, paper, strict=strict, large_print=large_print)
+    path = output or project.root / "out" / output_name(handout, large_print=large_print)
     write_atomic(path, rendered.data)
     return Built(path, rendered.pages, rendered.warnings)
 
@@ -102,18 +114,24 @@ def build_packets(
     *,
     duplex: bool = True,
     strict: bool = False,
+    large_print: bool = False,
+    fhir: bool = False,
 ) -> tuple[list[Built], list[Problem]]:
-    """One packet per visit file, named ``DATE_VISITID.pdf``; good ones are written even if others fail."""
+    """One packet per visit file, named ``DATE_VISITID.pdf`` (and ``.fhir.json``); good ones are written."""
     builder = PacketBuilder(project, strict=strict)
     built: list[Built] = []
     problems: list[Problem] = []
     for path in visit_files:
         try:
             visit = load_visit(path)
-            packet = builder.build(visit, duplex=duplex)
+            packet = builder.build(visit, duplex=duplex, large_print=large_print)
         except HandoutError as exc:
             problems.extend(p if p.file else Problem(p.message, file=path) for p in exc.problems)
             continue
         target = write_atomic(out_dir / default_file_name(visit), packet.data)
-        built.append(Built(target, packet.pages, packet.warnings))
+        record = None
+        if fhir:
+            record = write_document_reference(
+                out_dir, visit, builder.clinic(visit.clinic), packet.data, packet.title, packet.language)
+        built.append(Built(target, packet.pages, packet.warnings, record))
     return built, problems

@@ -19,6 +19,7 @@ from .batch import RowResult, run_batch
 from .build import Built, build_handout, build_library, build_packets, example_visits
 from .check_report import as_json, print_report
 from .checking import check
+from .conformance import print_verify_report, verify
 from .errors import HandoutError, Problem
 from .importing import import_page
 from .library import Project
@@ -29,6 +30,8 @@ from .schema import write_schemas
 def _report(built: list[Built]) -> None:
     for item in built:
         print(f"wrote {item.path} ({item.pages} page{'s' if item.pages != 1 else ''})")
+        if item.fhir:
+            print(f"wrote {item.fhir}")
         for warning in item.warnings:
             print(f"  warning: {warning}", file=sys.stderr)
 
@@ -50,7 +53,8 @@ def cmd_default(args: argparse.Namespace, project: Project) -> int:
 
 def cmd_handout(args: argparse.Namespace, project: Project) -> int:
     built = build_handout(
-        project, args.handout, args.clinic, paper=args.paper, output=args.output, strict=args.strict
+        project, args.handout, args.clinic, paper=args.paper, output=args.output, strict=args.strict,
+        large_print=args.large_print,
     )
     _report([built])
     return 0
@@ -59,12 +63,13 @@ def cmd_handout(args: argparse.Namespace, project: Project) -> int:
 def cmd_packet(args: argparse.Namespace, project: Project) -> int:
     out_dir = args.output.parent if args.output else project.root / "out"
     built, problems = build_packets(
-        project, [args.visit], out_dir, duplex=not args.no_duplex, strict=args.strict
+        project, [args.visit], out_dir, duplex=not args.no_duplex, strict=args.strict,
+        large_print=args.large_print, fhir=args.fhir,
     )
     if problems:
         return _fail(problems)
     if args.output and built[0].path != args.output:
-        built = [Built(built[0].path.rename(args.output), built[0].pages, built[0].warnings)]
+        built = [Built(built[0].path.rename(args.output), built[0].pages, built[0].warnings, built[0].fhir)]
     _report(built)
     return 0
 
@@ -89,7 +94,7 @@ def cmd_batch(args: argparse.Namespace, project: Project) -> int:
         task = progress.add_task("packets", total=None)
     try:
         report = run_batch(project, args.schedule, out_dir, jobs=args.jobs,
-                           duplex=not args.no_duplex, strict=args.strict, on_result=on_result)
+                           duplex=not args.no_duplex, strict=args.strict, on_result=on_result, fhir=args.fhir)
     finally:
         if progress is not None:
             progress.stop()
@@ -98,6 +103,16 @@ def cmd_batch(args: argparse.Namespace, project: Project) -> int:
               file=sys.stderr)
     print(report.summary() + f"; manifest: {out_dir / 'manifest.json'}")
     return 1 if report.failed else 0
+
+
+def cmd_verify(args: argparse.Namespace, project: Project) -> int:
+    """What the file claims, checked offline; exit 1 if any check fails."""
+    report = verify(args.pdf)
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        print_verify_report(report)
+    return 0 if report.passed else 1
 
 
 def parser() -> argparse.ArgumentParser:
@@ -120,6 +135,7 @@ def parser() -> argparse.ArgumentParser:
                          help="paper size (default: the clinic's)")
     handout.add_argument("-o", "--output", type=Path, default=None, help="PDF file to write")
     handout.add_argument("--strict", action="store_true", help="treat rendering warnings as errors")
+    handout.add_argument("--large-print", action="store_true", help="18 pt body, wide margins, one column")
     handout.set_defaults(run=cmd_handout)
 
     packet = commands.add_parser("packet", help="render one visit's packet (cover and handouts) to PDF")
@@ -127,6 +143,10 @@ def parser() -> argparse.ArgumentParser:
     packet.add_argument("-o", "--output", type=Path, default=None, help="PDF file (default: out/DATE_VISITID.pdf)")
     packet.add_argument("--no-duplex", action="store_true", help="do not pad handouts to start on odd pages")
     packet.add_argument("--strict", action="store_true", help="treat rendering warnings as errors")
+    packet.add_argument("--large-print", action="store_true",
+                        help="large print even if the visit does not ask for it")
+    packet.add_argument("--fhir", action="store_true",
+                        help="also write DATE_VISITID.fhir.json (a FHIR R4 DocumentReference) beside the PDF")
     packet.set_defaults(run=cmd_packet)
 
     batch = commands.add_parser("batch", help="one packet per row of the day's schedule CSV")
@@ -136,7 +156,14 @@ def parser() -> argparse.ArgumentParser:
     batch.add_argument("--jobs", type=int, default=2, help="worker processes (default: 2)")
     batch.add_argument("--no-duplex", action="store_true", help="do not pad handouts to start on odd pages")
     batch.add_argument("--strict", action="store_true", help="treat rendering warnings as errors")
+    batch.add_argument("--fhir", action="store_true",
+                       help="also write DATE_VISITID.fhir.json (a FHIR R4 DocumentReference) beside each PDF")
     batch.set_defaults(run=cmd_batch)
+
+    verify = commands.add_parser("verify", help="check a PDF's PDF/A-3 and PDF/UA-1 claims offline")
+    verify.add_argument("pdf", type=Path, metavar="FILE.pdf")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.set_defaults(run=cmd_verify)
     return main
 
 

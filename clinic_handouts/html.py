@@ -22,6 +22,7 @@ from . import i18n
 from .errors import HandoutError, Problem
 from .library import Project
 from .models import DEFAULT_HEADINGS, STANDARD_SECTIONS, Clinic, Handout
+from .qr import qr_data_uri, web_address
 
 PAPER = {"letter": "Letter", "a4": "A4"}
 
@@ -153,6 +154,7 @@ def handout_html(
     large_print: bool = False,
 ) -> str:
     """The HTML of one handout, standalone or as part of a packet."""
+    url = web_address(handout, clinic)
     return render(
         project,
         "handout.html",
@@ -162,4 +164,6 @@ def handout_html(
         handout=handout,
         in_packet=in_packet,
         large_print=large_print,
+        web_address=url,
+        qr=qr_data_uri(url),
     )

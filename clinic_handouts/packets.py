@@ -20,6 +20,7 @@ How it is built, and why:
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import io
 from dataclasses import dataclass, field
 
@@ -27,6 +28,9 @@ import pikepdf
 import weasyprint
 from pikepdf import Array, Dictionary, Name
 
+from .archival import drop_empty_resources, make_accessible
+from .claims import Finished, claim_if_conformant, save, set_dates
+from .conformance import PART_CHECKS, Finding, marked_content, run_checks
 from .errors import HandoutError, Problem
 from .html import handout_html, render
 from .i18n import has_catalog, text_direction
@@ -37,6 +41,7 @@ from .pdf import Renderer, collect_warnings, pdf_bytes
 from .visits import Visit
 
 PT_PER_IN = 72
+PRODUCER = f"WeasyPrint {weasyprint.__version__}; pikepdf {pikepdf.__version__}"
 #: The stamp sheet is one page tall enough for every stamp; PDF pages stop at 200 inches.
 MAX_PAGES = 250
 
@@ -90,6 +95,9 @@ class Packet:
     items: tuple[PacketItem, ...]
     #: what WeasyPrint warned about, counted but never quoted (it could quote the patient's name)
     warnings: tuple[str, ...] = ()
+    #: the document title (the cover's) and language, for the FHIR DocumentReference
+    title: str = ""
+    language: str = "en"
 
     @property
     def fallbacks(self) -> list[str]:
@@ -112,11 +120,14 @@ class Variant:
 class _RenderedHandout:
     pdf: pikepdf.Pdf
     pages: int
+    #: each page's MCIDs, read once: the packet copies pages unchanged, so the merge can be checked against them
+    mcids: tuple[tuple[int, ...], ...] = ()
+    #: what the part checks found in this handout (empty: it may be part of a packet that claims PDF/A and UA)
+    findings: tuple[Finding, ...] = ()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> _RenderedHandout:
-        pdf = pikepdf.open(io.BytesIO(data))
-        return cls(pdf, len(pdf.pages))
+        return _checked_part(pikepdf.open(io.BytesIO(data)))
 
 
 def default_file_name(visit: Visit) -> str:
@@ -184,13 +195,15 @@ class PacketBuilder:
         return [Variant(h.id, h.language, clinic.id, paper, visit.patient.large_print) for h, _ in handouts]
 
     def render_variant(self, variant: Variant) -> bytes:
-        """A handout as a tagged PDF, laid out for packets (room for the patient identifiers)."""
+        """A handout as a tagged PDF, laid out for packets (room for the patient identifiers), repaired."""
         handout, _ = self.handout(variant.handout_id, variant.language)
         clinic = self.clinic(variant.clinic_id)
         html = handout_html(
             self.project, handout, clinic, variant.paper, in_packet=True, large_print=variant.large_print
         )
-        return pdf_bytes(self.renderer.layout(html))
+        pdf = pikepdf.open(io.BytesIO(pdf_bytes(self.renderer.layout(html))))
+        make_accessible(pdf)
+        return save(pdf)
 
     def adopt(self, rendered: dict[Variant, bytes]) -> None:
         """Use handouts rendered elsewhere (by another worker of the same batch)."""
@@ -222,11 +235,13 @@ class PacketBuilder:
 
     # --- one packet ----------------------------------------------------------
 
-    def build(self, visit: Visit, *, duplex: bool = True, paper: str | None = None) -> Packet:
-        """Render and assemble one visit's packet."""
+    def build(
+        self, visit: Visit, *, duplex: bool = True, paper: str | None = None, large_print: bool = False
+    ) -> Packet:
+        """Render and assemble one visit's packet; ``large_print`` forces large print on."""
         clinic, handouts = self.resolve(visit)
         paper = paper or clinic.paper
-        large = visit.patient.large_print
+        large = visit.patient.large_print or large_print
         stamp = LARGE_STAMP if large else STAMP
         with collect_warnings() as warnings:
             parts = [self.rendered(Variant(h.id, h.language, clinic.id, paper, large)) for h, _ in handouts]
@@ -241,30 +256,38 @@ class PacketBuilder:
                     raise HandoutError(Problem(
                         f"visit {visit.visit_id}: the packet would have {total} pages, more than {MAX_PAGES}; "
                         "split the handouts over two visits"))
-                document = self._cover(visit, clinic, paper, items, total, stamp)
+                document = self._cover(visit, clinic, paper, items, total, stamp, large)
                 laid_out_cover = len(document.pages) - 2  # the stamp sheet and the blank note follow
                 if laid_out_cover == cover_pages:
                     break
                 cover_pages = laid_out_cover
             if laid_out_cover != cover_pages or cover_pages < 1:
                 raise RuntimeError(f"packet layout did not settle: cover {laid_out_cover} pages, planned {cover_pages}")
-            cover = pikepdf.open(io.BytesIO(pdf_bytes(document.copy(document.pages[:cover_pages]))))
+            cover_pdf = pikepdf.open(io.BytesIO(pdf_bytes(document.copy(document.pages[:cover_pages]))))
+            make_accessible(cover_pdf)
+            cover = _checked_part(cover_pdf)
             sheet, blank_note = document.pages[cover_pages:]
             identity, lines, identity_height = _split_stamps(sheet, total)
             extras = pikepdf.open(io.BytesIO(
                 document.copy([identity, *lines, blank_note]).write_pdf(pdf_tags=False)
             ))
-            data = _assemble(cover, extras, items, parts, total, stamp, identity_height)
+            drop_empty_resources(extras)
+            finished = _assemble(cover, extras, items, parts, total, stamp, identity_height, visit.date)
         if self.strict and warnings:
             # The warnings' text may quote the cover (the patient's name): count them, don't repeat them.
             raise HandoutError(Problem(
                 f"visit {visit.visit_id}: rendering gave {len(warnings)} warning(s) (strict mode); "
                 "check the handouts with 'generate.py handout ID --strict'"))
+        if self.strict and finished.warnings:
+            raise HandoutError([Problem(f"visit {visit.visit_id}: {w}") for w in finished.warnings])
+        title = str(cover.pdf.docinfo.get("/Title", ""))
+        language = str(cover.pdf.Root.get("/Lang", "en"))
         notes = (f"visit {visit.visit_id}: {len(warnings)} rendering warning(s), text withheld",) if warnings else ()
-        return Packet(data, total, tuple(items), notes)
+        return Packet(finished.data, total, tuple(items), (*notes, *finished.warnings), title, language)
 
     def _cover(
-        self, visit: Visit, clinic: Clinic, paper: str, items: list[PacketItem], total: int, stamp: StampBox
+        self, visit: Visit, clinic: Clinic, paper: str, items: list[PacketItem], total: int, stamp: StampBox,
+        large_print: bool,
     ):
         # The cover speaks the patient's language when the templates have a catalog for it;
         # otherwise all of it is English, never a mixture.
@@ -281,44 +304,63 @@ class PacketBuilder:
             total_pages=total,
             stamp=stamp,
             fallbacks=[i for i in items if i.fallback],
-            large_print=visit.patient.large_print,
+            large_print=large_print,
         )
         return self.renderer.layout(html)
 
 
+def _checked_part(pdf: pikepdf.Pdf) -> _RenderedHandout:
+    """A tagged part of a packet with its MCIDs per page and what the part checks found in it."""
+    mcids = tuple(tuple(marked_content(page)[0]) for page in pdf.pages)
+    marked = {index: (list(ids), []) for index, ids in enumerate(mcids)}
+    findings = tuple(run_checks(pdf, PART_CHECKS, marked=marked).findings)
+    return _RenderedHandout(pdf, len(pdf.pages), mcids, findings)
+
+
 def _assemble(
-    cover: pikepdf.Pdf,
+    cover_part: _RenderedHandout,
     extras: pikepdf.Pdf,
     items: list[PacketItem],
     parts: list[_RenderedHandout],
     total: int,
     stamp: StampBox,
     identity_height: float,
-) -> bytes:
-    """Cover, handouts and blanks in order; stamps on every page; one structure tree; bookmarks."""
+    visit_date: dt.date,
+) -> Finished:
+    """Cover, handouts and blanks in order; stamps on every page; one structure tree; bookmarks.
+
+    The packet claims PDF/A-3u and PDF/UA-1 only if its parts passed the part
+    checks, the merge kept every page's marked content in the merged tree, and
+    the document checks pass; its XMP is rebuilt from its own document
+    information. (Re-checking every merged page here would cost more than the
+    rest of the assembly; the tests run the full ``verify`` on packets.)
+    """
     out = pikepdf.new()
+    cover = cover_part.pdf
     structure = _StructureMerger(out)
     width, height = (float(v) for v in cover.pages[0].MediaBox[2:4])
     #: each page's text direction: the stamp goes where its lines end (bottom-left when right-to-left)
     cover_direction = text_direction(str(cover.Root.get("/Lang", "en")))
     directions: list[str] = []
+    findings: list[Finding] = list(cover_part.findings)
 
-    def add_tagged(source: pikepdf.Pdf, language: str | None) -> None:
+    def add_tagged(part: _RenderedHandout, language: str | None) -> None:
         first = len(out.pages)
-        for page in source.pages:
+        for page in part.pdf.pages:
             out.pages.append(page)
-        structure.merge(source, out.pages[first:], language)
-        directions.extend([text_direction(language) if language else cover_direction] * len(source.pages))
+        structure.merge(part.pdf, out.pages[first:], language, part.mcids)
+        directions.extend([text_direction(language) if language else cover_direction] * len(part.pdf.pages))
 
     cover_pages = len(cover.pages)
-    add_tagged(cover, None)
+    add_tagged(cover_part, None)
     blank_note = extras.pages[total + 1]  # after the identifiers and the page lines
     for item, part in zip(items, parts, strict=True):
         while len(out.pages) < item.first_page - 1:
             blank = out.add_blank_page(page_size=(width, height))
             _draw_artifact(out, blank, out.copy_foreign(blank_note.as_form_xobject()), 0, 0)
             directions.append(cover_direction)
-        add_tagged(part.pdf, item.handout.language)
+        add_tagged(part, item.handout.language)
+        findings += part.findings
     del cover_pages
 
     top = stamp.bottom + stamp.height
@@ -331,13 +373,14 @@ def _assemble(
 
     structure.finish()
     _copy_document_settings(cover, out)
+    out.docinfo["/Producer"] = pikepdf.String(PRODUCER)
+    set_dates(out, creation_date_of_visit(visit_date))
     with out.open_outline() as outline:
         for item in items:
             outline.root.append(pikepdf.OutlineItem(item.title, item.first_page - 1))
-    buffer = io.BytesIO()
-    out.save(buffer, deterministic_id=True, compress_streams=True,
-             object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return buffer.getvalue()
+    findings += structure.problems
+    claimed = claim_if_conformant(out, ("document",), tuple(findings))
+    return Finished(save(out), claimed)
 
 
 def _strip(out: pikepdf.Pdf, source: pikepdf.Page, offset: float, height: float) -> pikepdf.Object:
@@ -349,8 +392,17 @@ def _strip(out: pikepdf.Pdf, source: pikepdf.Page, offset: float, height: float)
 
 
 def _draw_artifact(out: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object, x: float, y: float) -> None:
-    """Draw a Form XObject with its box's lower-left corner at (x, y), as an artifact (not read aloud)."""
-    name = page.add_resource(form, Name.XObject, prefix="Stamp")
+    """Draw a Form XObject with its box's lower-left corner at (x, y), as an artifact (not read aloud).
+
+    Resource names are numbered, not random (pikepdf's ``prefix``), so the same packet gives the same bytes;
+    pages may share one resource dictionary, so the number is the next free one in it.
+    """
+    resources = page.obj.get("/Resources")
+    taken = set(resources.get("/XObject", Dictionary()).keys()) if resources is not None else set()
+    number = len(taken)
+    while f"/Stamp{number}" in taken:
+        number += 1
+    name = page.add_resource(form, Name.XObject, Name(f"/Stamp{number}"))
     dx, dy = x - float(form.BBox[0]), y - float(form.BBox[1])
     page.contents_add(b"q\n", prepend=True)
     page.contents_add(f"Q\n/Artifact BMC q 1 0 0 1 {dx:.3f} {dy:.3f} cm {name} Do Q EMC\n".encode())
@@ -394,12 +446,20 @@ def _has_class(box: object, name: str) -> bool:
 
 
 def _copy_document_settings(cover: pikepdf.Pdf, out: pikepdf.Pdf) -> None:
-    """Title, author, language and viewer settings come from the cover."""
+    """Title, author, language, viewer settings and the PDF/A output intent come from the cover."""
     for key in ("/Lang", "/ViewerPreferences", "/MarkInfo"):
         if key in cover.Root:
             out.Root[key] = Dictionary(cover.Root[key]) if isinstance(cover.Root[key], Dictionary) else cover.Root[key]
+    if "/OutputIntents" in cover.Root:
+        intents = cover.Root.OutputIntents
+        out.Root.OutputIntents = out.copy_foreign(intents if intents.is_indirect else cover.make_indirect(intents))
     for key, value in cover.docinfo.items():
         out.docinfo[key] = value
+
+
+def creation_date_of_visit(visit_date: dt.date) -> dt.datetime:
+    """A packet is dated by its visit (midnight UTC), so rebuilding it gives the same bytes."""
+    return dt.datetime(visit_date.year, visit_date.month, visit_date.day, tzinfo=dt.UTC)
 
 
 class _StructureMerger:
@@ -416,8 +476,13 @@ class _StructureMerger:
         self.nums = Array()
         self.next_key = 0
         self.dests: list[tuple[str, pikepdf.Object]] = []
+        #: merged pages whose marked content the merged parent tree would not cover
+        self.problems: list[Finding] = []
 
-    def merge(self, source: pikepdf.Pdf, pages: list[pikepdf.Page], language: str | None) -> None:
+    def merge(
+        self, source: pikepdf.Pdf, pages: list[pikepdf.Page], language: str | None, mcids: tuple[tuple[int, ...], ...]
+    ) -> None:
+        """Append a source's pages' tree; ``mcids``: each page's MCIDs, to check the merged parent tree covers them."""
         root = source.Root.get("/StructTreeRoot")
         if root is None:
             raise HandoutError(Problem("a handout PDF has no structure tree; cannot build a tagged packet"))
@@ -434,6 +499,12 @@ class _StructureMerger:
             for annotation in page.obj.get("/Annots", []):
                 if "/StructParent" in annotation:
                     annotation.StructParent = int(annotation.StructParent) + offset
+        merged = dict(zip(self.nums[::2], self.nums[1::2], strict=True))
+        for page, page_mcids in zip(pages, mcids, strict=True):
+            entry = merged.get(int(page.obj.get("/StructParents", -1)))
+            if page_mcids and not (isinstance(entry, Array) and max(page_mcids) < len(entry)
+                                   and all(isinstance(entry[m], Dictionary) for m in page_mcids)):
+                self.problems.append(Finding(f"merged page {page.index + 1}", "marked content left out of the tree"))
         for source_document in root.K if isinstance(root.K, Array) else [root.K]:
             for element in source_document.K:
                 copied = self._copy(element)

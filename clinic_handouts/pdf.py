@@ -13,11 +13,14 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
+from .archival import PDF_VARIANT
+from .claims import finish
 from .errors import HandoutError, Problem
 from .fetcher import AssetFetcher, RefusedURLError
 from .library import Project
@@ -85,13 +88,15 @@ def refusals_as_errors() -> Iterator[None]:
         raise HandoutError(Problem(str(exc))) from None
 
 
-def pdf_bytes(document: weasyprint.Document, identifier: bytes | None = None) -> bytes:
-    """Write a laid-out document as tagged PDF bytes with every font embedded.
+def pdf_bytes(document: weasyprint.Document) -> bytes:
+    """Write a laid-out document as tagged PDF/A-3u bytes with every font embedded.
 
-    Attachments are fetched at this step, so refusals are caught here too.
+    These bytes still need ``claims.finish`` (or the packet assembly): WeasyPrint
+    leaves margin boxes unlinked and names only PDF/A in the XMP. Attachments are
+    fetched at this step, so refusals are caught here too.
     """
     with refusals_as_errors():
-        return document.write_pdf(pdf_tags=True, pdf_identifier=identifier)
+        return document.write_pdf(pdf_tags=True, pdf_variant=PDF_VARIANT)
 
 
 @dataclass(frozen=True)
@@ -106,17 +111,21 @@ class Rendered:
 def render_pdf(
     html: str,
     project: Project,
+    created: datetime | None = None,
     *,
     strict: bool = False,
     extra_roots: tuple[Path, ...] = (),
 ) -> Rendered:
-    """HTML to PDF bytes; in strict mode a WeasyPrint warning is an error."""
+    """HTML to a finished PDF (PDF/A-3u and PDF/UA-1 when the checks pass); in strict mode a warning is an error."""
     with collect_warnings() as warnings:
         document = Renderer(project, extra_roots).layout(html)
         data = pdf_bytes(document)
     if strict and warnings:
         raise HandoutError([Problem(f"WeasyPrint: {w}") for w in warnings])
-    return Rendered(data, len(document.pages), tuple(warnings))
+    finished = finish(data, created)
+    if strict and finished.warnings:
+        raise HandoutError([Problem(w) for w in finished.warnings])
+    return Rendered(finished.data, len(document.pages), (*warnings, *finished.warnings))
 
 
 def write_atomic(path: Path, data: bytes) -> Path:

@@ -85,6 +85,15 @@ def pdf_text(path_or_bytes) -> list[str]:
     return [normalise(page.extract_text() or "") for page in PdfReader(source).pages]
 
 
+def assert_conformant(path_or_bytes) -> None:
+    """Every PDF a test produces goes through the full offline check (``generate.py verify``)."""
+    from clinic_handouts.conformance import verify
+
+    source = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes)
+    report = verify(source)
+    assert report.passed, "\n".join(str(f) for f in report.findings)
+
+
 def seed_sentences() -> list[str]:
     """Every sentence and bullet of the clinic's Botox page, minus the page residue."""
     lines = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines()]

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from conftest import pdf_text
+from conftest import assert_conformant, pdf_text
 from pypdf import PdfReader
 
 from clinic_handouts.batch import read_schedule
@@ -59,6 +59,8 @@ def test_good_rows_get_packets_and_exit_status_is_non_zero(batch_run):
     status, out, _ = batch_run
     assert status == 1
     assert sorted(p.name for p in out.glob("*.pdf")) == ["2026-11-27_A1.pdf", "2026-11-27_G7.pdf"]
+    for pdf in out.glob("*.pdf"):
+        assert_conformant(pdf)
     assert not list(out.glob(".partial-*"))
 
 
@@ -110,6 +112,7 @@ def test_batch_packet_equals_packet_command(batch_run, tmp_path: Path):
     )
     single = tmp_path / "single.pdf"
     assert main(["packet", str(visit), "-o", str(single)]) == 0
+    assert_conformant(single)
     assert pdf_text(single.read_bytes()) == pdf_text((out / "2026-11-27_A1.pdf").read_bytes())
 
 

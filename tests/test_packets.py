@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import normalise, pdf_text
+from conftest import assert_conformant, normalise, pdf_text
 from pypdf import PdfReader
 
 from clinic_handouts.cli import main
@@ -43,7 +43,9 @@ def two_handouts(scratch_project: Project) -> Project:
 
 @pytest.fixture
 def packet(two_handouts: Project):
-    return PacketBuilder(two_handouts).build(_visit())
+    built = PacketBuilder(two_handouts).build(_visit())
+    assert_conformant(built.data)
+    return built
 
 
 def test_page_count_and_duplex_padding(packet):
@@ -66,6 +68,7 @@ def test_page_count_and_duplex_padding(packet):
 
 def test_no_duplex_has_no_blank_pages(two_handouts: Project):
     packet = PacketBuilder(two_handouts).build(_visit(), duplex=False)
+    assert_conformant(packet.data)
     assert packet.items[0].first_page == 2
     assert not any("intentionally left blank" in t for t in pdf_text(packet.data))
 
@@ -118,6 +121,8 @@ def test_large_print_is_bigger_and_keeps_the_words(two_handouts: Project):
     large = PacketBuilder(two_handouts).build(
         _visit(handouts=["botox"], patient={"name": NAME, "dob": "1952-02-29", "large_print": True})
     )
+    assert_conformant(normal.data)
+    assert_conformant(large.data)
     assert large.pages > normal.pages
     assert "Procedure Benefits" in " ".join(pdf_text(large.data))
 
@@ -135,9 +140,10 @@ def test_packet_command_writes_default_name(two_handouts: Project, tmp_path: Pat
     )
     out = tmp_path / "out" / "x.pdf"
     assert main(["--root", str(two_handouts.root), "packet", str(visit_file), "-o", str(out)]) == 0
-    assert out.is_file()
+    assert_conformant(out)
     assert main(["--root", str(two_handouts.root), "packet", str(visit_file), "--no-duplex"]) == 0
     default = two_handouts.root / "out" / "2026-11-27_V-9.pdf"
+    assert_conformant(default)
     handout_pages = PacketBuilder(two_handouts).build(_visit(handouts=["botox"])).items[0].pages
     assert len(PdfReader(default).pages) == 1 + handout_pages
     assert NAME not in capsys.readouterr().out
@@ -172,4 +178,5 @@ def _standalone(project: Project) -> Path:
     out = project.root / "standalone" / "botox.pdf"
     if not out.exists():
         build_handout(project, "botox", output=out)
+        assert_conformant(out)
     return out

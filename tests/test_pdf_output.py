@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import ROOT, normalise, pdf_text, seed_sentences
+from conftest import ROOT, assert_conformant, normalise, pdf_text, seed_sentences
 from pypdf import PdfReader
 
 from clinic_handouts.build import build_handout
@@ -22,6 +22,7 @@ def botox_pdf(request, tmp_path_factory) -> Path:
     with collect_warnings() as warnings:
         build_handout(Project(ROOT), "botox", paper=request.param, output=out)
     assert warnings == [], f"WeasyPrint warned: {warnings}"
+    assert_conformant(out)
     return out
 
 
