@@ -27,7 +27,7 @@ from .errors import HandoutError, Problem
 from .fhir import write_document_reference
 from .library import Project
 from .loading import plain_message
-from .packets import PacketBuilder, Variant, default_file_name
+from .packets import PacketBuilder, RenderedVariant, Variant, default_file_name
 from .pdf import collect_warnings, write_atomic
 from .visits import Visit
 
@@ -157,7 +157,7 @@ def read_schedule(path: Path) -> tuple[list[ScheduledVisit], list[RowResult]]:
 #      phase 1, so they start with every rendered handout already in memory.
 
 _builder: PacketBuilder | None = None
-_rendered: dict[Variant, bytes] = {}
+_rendered: dict[Variant, RenderedVariant] = {}
 
 
 _fhir = False
@@ -170,7 +170,7 @@ def _start_worker(root: str, strict: bool, fhir: bool = False) -> None:
     _builder.adopt(_rendered)
 
 
-def _render_variant(variant: Variant) -> tuple[Variant, bytes | None, str | None]:
+def _render_variant(variant: Variant) -> tuple[Variant, RenderedVariant | None, str | None]:
     """Phase 1: one handout variant; a failure is returned, not raised, so the other visits go on."""
     assert _builder is not None
     with collect_warnings() as warnings:

@@ -125,9 +125,22 @@ class _RenderedHandout:
     #: what the part checks found in this handout (empty: it may be part of a packet that claims PDF/A and UA)
     findings: tuple[Finding, ...] = ()
 
-    @classmethod
-    def from_bytes(cls, data: bytes) -> _RenderedHandout:
-        return _checked_part(pikepdf.open(io.BytesIO(data)))
+    def portable(self) -> RenderedVariant:
+        """The same part as plain data, to hand to another process."""
+        return RenderedVariant(save(self.pdf), self.mcids, self.findings)
+
+
+@dataclass(frozen=True)
+class RenderedVariant:
+    """A rendered, repaired and checked handout variant as plain data (it crosses between processes)."""
+
+    data: bytes
+    mcids: tuple[tuple[int, ...], ...]
+    findings: tuple[Finding, ...]
+
+    def open(self) -> _RenderedHandout:
+        pdf = pikepdf.open(io.BytesIO(self.data))
+        return _RenderedHandout(pdf, len(pdf.pages), self.mcids, self.findings)
 
 
 def default_file_name(visit: Visit) -> str:
@@ -194,8 +207,11 @@ class PacketBuilder:
         paper = paper or clinic.paper
         return [Variant(h.id, h.language, clinic.id, paper, visit.patient.large_print) for h, _ in handouts]
 
-    def render_variant(self, variant: Variant) -> bytes:
-        """A handout as a tagged PDF, laid out for packets (room for the patient identifiers), repaired."""
+    def render_variant(self, variant: Variant) -> RenderedVariant:
+        """A handout as a tagged PDF laid out for packets (room for the patient identifiers), repaired and checked."""
+        return self._render(variant).portable()
+
+    def _render(self, variant: Variant) -> _RenderedHandout:
         handout, _ = self.handout(variant.handout_id, variant.language)
         clinic = self.clinic(variant.clinic_id)
         html = handout_html(
@@ -203,16 +219,16 @@ class PacketBuilder:
         )
         pdf = pikepdf.open(io.BytesIO(pdf_bytes(self.renderer.layout(html))))
         make_accessible(pdf)
-        return save(pdf)
+        return _checked_part(pdf)
 
-    def adopt(self, rendered: dict[Variant, bytes]) -> None:
+    def adopt(self, rendered: dict[Variant, RenderedVariant]) -> None:
         """Use handouts rendered elsewhere (by another worker of the same batch)."""
-        for variant, data in rendered.items():
-            self._rendered[variant] = _RenderedHandout.from_bytes(data)
+        for variant, part in rendered.items():
+            self._rendered[variant] = part.open()
 
     def rendered(self, variant: Variant) -> _RenderedHandout:
         if variant not in self._rendered:
-            self._rendered[variant] = _RenderedHandout.from_bytes(self.render_variant(variant))
+            self._rendered[variant] = self._render(variant)
         return self._rendered[variant]
 
     def resolve(self, visit: Visit) -> tuple[Clinic, list[tuple[Handout, bool]]]:
@@ -487,11 +503,12 @@ class _StructureMerger:
         if root is None:
             raise HandoutError(Problem("a handout PDF has no structure tree; cannot build a tagged packet"))
         offset = self.next_key
-        parent_tree = root.ParentTree.Nums
+        # One copy of the whole (indirect) parent tree is far cheaper than copying its entries one by one.
+        parent_tree = self._copy(root.ParentTree).Nums
         for index in range(0, len(parent_tree), 2):
             key = int(parent_tree[index])
             self.nums.append(offset + key)
-            self.nums.append(self._copy(parent_tree[index + 1]))
+            self.nums.append(parent_tree[index + 1])
             self.next_key = max(self.next_key, offset + key + 1)
         for page in pages:
             if "/StructParents" in page.obj:
@@ -506,8 +523,7 @@ class _StructureMerger:
                                    and all(isinstance(entry[m], Dictionary) for m in page_mcids)):
                 self.problems.append(Finding(f"merged page {page.index + 1}", "marked content left out of the tree"))
         for source_document in root.K if isinstance(root.K, Array) else [root.K]:
-            for element in source_document.K:
-                copied = self._copy(element)
+            for copied in self._copy(source_document).K:
                 copied.P = self.document
                 if language:
                     copied.Lang = pikepdf.String(language)
