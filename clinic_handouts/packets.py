@@ -174,6 +174,7 @@ class PacketBuilder:
     _clinics: dict[str, Clinic] = field(default_factory=dict)
     _handouts: dict[tuple[str, str], tuple[Handout, bool]] = field(default_factory=dict)
     _rendered: dict[Variant, _RenderedHandout] = field(default_factory=dict)
+    _cover_pages: dict[tuple, int] = field(default_factory=dict)
 
     @property
     def renderer(self) -> Renderer:
@@ -261,8 +262,11 @@ class PacketBuilder:
         stamp = LARGE_STAMP if large else STAMP
         with collect_warnings() as warnings:
             parts = [self.rendered(Variant(h.id, h.language, clinic.id, paper, large)) for h, _ in handouts]
-            cover_pages = 1
-            for _ in range(3):  # the cover is almost always one page; plan again if it is not
+            # The cover's length decides where the handouts start, so it is planned before it is laid
+            # out: guess from the last cover of the same shape, lay out, and plan again if it differs.
+            shape = (large, len(handouts), visit.note is not None, any(f for _, f in handouts))
+            cover_pages = self._cover_pages.get(shape, 1)
+            for _ in range(3):
                 firsts, total = plan(cover_pages, [p.pages for p in parts], duplex)
                 items = [
                     PacketItem(h, first, part.pages, fallback)
@@ -279,6 +283,7 @@ class PacketBuilder:
                 cover_pages = laid_out_cover
             if laid_out_cover != cover_pages or cover_pages < 1:
                 raise RuntimeError(f"packet layout did not settle: cover {laid_out_cover} pages, planned {cover_pages}")
+            self._cover_pages[shape] = cover_pages
             cover_pdf = pikepdf.open(io.BytesIO(pdf_bytes(document.copy(document.pages[:cover_pages]))))
             make_accessible(cover_pdf)
             cover = _checked_part(cover_pdf)
