@@ -195,7 +195,7 @@ def _build_one(item: ScheduledVisit, out_dir: str, duplex: bool) -> RowResult:
         reason = "; ".join(p.message for p in exc.problems)
         return RowResult(item.row, visit.visit_id, "error", error=reason, time=stamp)
     target = write_atomic(Path(out_dir) / default_file_name(visit), packet.data)
-    record = write_document_reference(Path(out_dir), visit, _builder.clinic(visit.clinic), packet.data,
+    record = write_document_reference(target, visit, _builder.clinic(visit.clinic), packet.data,
                                       packet.title, packet.language) if _fhir else None
     return RowResult(
         item.row, visit.visit_id, "ok", file=target.name, pages=packet.pages,
@@ -236,11 +236,14 @@ def run_batch(
     duplex: bool = True,
     strict: bool = False,
     on_result: Callable[[RowResult], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
     fhir: bool = False,
 ) -> BatchReport:
     """Build every good row's packet into ``out_dir`` and write ``manifest.json`` there."""
     started = time.perf_counter()
     good, bad = read_schedule(schedule)
+    if on_start:
+        on_start(len(good) + len(bad))
     out_dir.mkdir(parents=True, exist_ok=True)
     for result in bad:
         if on_result:

@@ -7,6 +7,7 @@ leaves a partial file behind.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,7 +105,8 @@ def build_library(
 def example_visits(project: Project) -> list[Path]:
     """The visit files among ``examples/*.yaml`` (those with a top-level ``visit_id``)."""
     folder = project.root / "examples"
-    return sorted(p for p in folder.glob("*.yaml") if p.read_text(encoding="utf-8").find("\nvisit_id:") >= 0)
+    top_level_visit_id = re.compile(r"^visit_id:", re.MULTILINE)
+    return sorted(p for p in folder.glob("*.yaml") if top_level_visit_id.search(p.read_text(encoding="utf-8")))
 
 
 def build_packets(
@@ -116,8 +118,14 @@ def build_packets(
     strict: bool = False,
     large_print: bool = False,
     fhir: bool = False,
+    output: Path | None = None,
 ) -> tuple[list[Built], list[Problem]]:
-    """One packet per visit file, named ``DATE_VISITID.pdf`` (and ``.fhir.json``); good ones are written."""
+    """One packet per visit file, named ``DATE_VISITID.pdf`` (and ``.fhir.json``); good ones are written.
+
+    ``output`` names the file for a single visit instead.
+    """
+    if output is not None and len(visit_files) != 1:
+        raise ValueError("output names one packet: give exactly one visit file")
     builder = PacketBuilder(project, strict=strict)
     built: list[Built] = []
     problems: list[Problem] = []
@@ -128,10 +136,10 @@ def build_packets(
         except HandoutError as exc:
             problems.extend(p if p.file else Problem(p.message, file=path) for p in exc.problems)
             continue
-        target = write_atomic(out_dir / default_file_name(visit), packet.data)
+        target = write_atomic(output or out_dir / default_file_name(visit), packet.data)
         record = None
         if fhir:
             record = write_document_reference(
-                out_dir, visit, builder.clinic(visit.clinic), packet.data, packet.title, packet.language)
+                target, visit, builder.clinic(visit.clinic), packet.data, packet.title, packet.language)
         built.append(Built(target, packet.pages, packet.warnings, record))
     return built, problems

@@ -61,15 +61,12 @@ def cmd_handout(args: argparse.Namespace, project: Project) -> int:
 
 
 def cmd_packet(args: argparse.Namespace, project: Project) -> int:
-    out_dir = args.output.parent if args.output else project.root / "out"
     built, problems = build_packets(
-        project, [args.visit], out_dir, duplex=not args.no_duplex, strict=args.strict,
-        large_print=args.large_print, fhir=args.fhir,
+        project, [args.visit], project.root / "out", duplex=not args.no_duplex, strict=args.strict,
+        large_print=args.large_print, fhir=args.fhir, output=args.output,
     )
     if problems:
         return _fail(problems)
-    if args.output and built[0].path != args.output:
-        built = [Built(built[0].path.rename(args.output), built[0].pages, built[0].warnings, built[0].fhir)]
     _report(built)
     return 0
 
@@ -89,12 +86,16 @@ def cmd_batch(args: argparse.Namespace, project: Project) -> int:
         if progress is not None:
             progress.advance(task)
 
+    def on_start(rows: int) -> None:
+        if progress is not None:
+            progress.update(task, total=rows)
+
     if progress is not None:
         progress.start()
         task = progress.add_task("packets", total=None)
     try:
-        report = run_batch(project, args.schedule, out_dir, jobs=args.jobs,
-                           duplex=not args.no_duplex, strict=args.strict, on_result=on_result, fhir=args.fhir)
+        report = run_batch(project, args.schedule, out_dir, jobs=args.jobs, duplex=not args.no_duplex,
+                           strict=args.strict, on_result=on_result, on_start=on_start, fhir=args.fhir)
     finally:
         if progress is not None:
             progress.stop()

@@ -27,11 +27,6 @@ MRN_SYSTEM = "urn:clinic-handouts:mrn"
 VISIT_SYSTEM = "urn:clinic-handouts:visit"
 
 
-def fhir_file_name(visit: Visit) -> str:
-    """``DATE_VISITID.fhir.json``: no patient detail in the name."""
-    return f"{visit.date.isoformat()}_{visit.visit_id}.fhir.json"
-
-
 def document_reference(visit: Visit, clinic: Clinic, pdf: bytes, title: str, language: str) -> dict[str, Any]:
     """The DocumentReference resource for one packet, as JSON-ready data."""
     moment = creation_date(visit.date).isoformat().replace("+00:00", "Z")
@@ -69,9 +64,9 @@ def document_reference(visit: Visit, clinic: Clinic, pdf: bytes, title: str, lan
 
 
 def write_document_reference(
-    folder: Path, visit: Visit, clinic: Clinic, pdf: bytes, title: str, language: str
+    packet_path: Path, visit: Visit, clinic: Clinic, pdf: bytes, title: str, language: str
 ) -> Path:
-    """Write ``DATE_VISITID.fhir.json`` atomically; returns its path."""
+    """Write ``FILE.fhir.json`` beside the packet ``FILE.pdf``, atomically; returns its path."""
     resource = document_reference(visit, clinic, pdf, title, language)
     data = (json.dumps(resource, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    return write_atomic(folder / fhir_file_name(visit), data)
+    return write_atomic(packet_path.with_suffix(".fhir.json"), data)

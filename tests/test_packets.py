@@ -180,3 +180,19 @@ def _standalone(project: Project) -> Path:
         build_handout(project, "botox", output=out)
         assert_conformant(out)
     return out
+
+
+def test_output_option_leaves_other_files_alone(two_handouts: Project, tmp_path: Path):
+    visit_file = tmp_path / "visit.yaml"
+    visit_file.write_text(
+        "visit_id: V-9\ndate: 2026-11-27\nclinic: example\nclinician: Dr. Lee\n"
+        f"patient:\n  name: {NAME}\n  dob: 1952-02-29\nhandouts: [botox]\n"
+    )
+    folder = tmp_path / "print"
+    folder.mkdir()
+    earlier = folder / "2026-11-27_V-9.pdf"
+    earlier.write_bytes(b"yesterday's packet")
+    assert main(["--root", str(two_handouts.root), "packet", str(visit_file), "-o", str(folder / "mine.pdf"),
+                 "--fhir"]) == 0
+    assert earlier.read_bytes() == b"yesterday's packet"
+    assert sorted(p.name for p in folder.iterdir()) == ["2026-11-27_V-9.pdf", "mine.fhir.json", "mine.pdf"]
