@@ -3,8 +3,8 @@
 The schedule is the CSV a practice-management system exports. Each row is
 checked on its own: a bad row is reported by its row number and visit id
 (never by patient details) and skipped, and every good row still gets its
-packet. Worker processes live for the whole batch and keep the handouts they
-have laid out, so each distinct handout is laid out at most once per worker.
+packet. Each distinct handout variant is rendered once for the whole batch,
+then the packets are assembled in parallel (see "workers" below).
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ import datetime as dt
 import hashlib
 import json
 import multiprocessing
+import re
+import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -36,8 +39,7 @@ COLUMNS = (
     "language", "large_print", "handouts", "note",
 )
 OPTIONAL_COLUMNS = ("time",)
-YES = {"yes", "y", "true", "1"}
-NO = {"no", "n", "false", "0", ""}
+VISIT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
 @dataclass
@@ -53,6 +55,8 @@ class RowResult:
     error: str | None = None
     time: str | None = None
     english_fallback: list[str] = field(default_factory=list)
+    #: rendering warnings for this packet (counted, never quoted: they could quote the patient)
+    warnings: int = 0
     #: the FHIR DocumentReference beside the PDF (``--fhir``)
     fhir_file: str | None = None
     #: seconds the worker spent on this packet; for benchmarks, not written to the manifest
@@ -71,29 +75,30 @@ class ScheduledVisit:
 
 
 def _row_to_data(record: dict[str, str]) -> dict[str, Any]:
-    """A CSV row as the nested data the Visit model expects."""
+    """A CSV row as the nested data the Visit model expects (empty cells left out)."""
     def cell(name: str) -> str:
         return (record.get(name) or "").strip()
 
-    large = cell("large_print").lower()
-    if large not in YES | NO:
-        raise ValueError("large_print: write yes or no")
+    patient = {"name": cell("patient_name"), "dob": cell("dob"), "mrn": cell("mrn") or None,
+               "language": cell("language") or "en"}
+    if cell("large_print"):
+        patient["large_print"] = cell("large_print")  # yes/no, checked by the model
     return {
         "visit_id": cell("visit_id"),
         "date": cell("date"),
         "time": cell("time") or None,
         "clinic": cell("clinic"),
         "clinician": cell("clinician"),
-        "patient": {
-            "name": cell("patient_name"),
-            "dob": cell("dob"),
-            "mrn": cell("mrn") or None,
-            "language": cell("language") or "en",
-            "large_print": large in YES,
-        },
+        "patient": patient,
         "handouts": [h.strip() for h in cell("handouts").split(";") if h.strip()],
         "note": cell("note") or None,
     }
+
+
+def shown_id(value: str) -> str:
+    """A visit id as messages may show it: only if it looks like one (a mistyped cell could hold a name)."""
+    value = value.strip()
+    return value if VISIT_ID.match(value) else "(invalid id)"
 
 
 _CSV_FIELD = {"patient.name": "patient_name", "patient.dob": "dob", "patient.mrn": "mrn",
@@ -114,7 +119,9 @@ def read_schedule(path: Path) -> tuple[list[ScheduledVisit], list[RowResult]]:
             unknown = [c for c in header if c not in COLUMNS + OPTIONAL_COLUMNS]
             if unknown:
                 raise HandoutError(Problem(f"unknown column(s) {', '.join(unknown)}", file=path, line=1))
-            rows = [(reader.line_num, {k.strip(): v for k, v in rec.items() if k}) for rec in reader]
+            # Rows are numbered as a spreadsheet shows them: the header is row 1, and a
+            # quoted cell that spans several lines is still one row.
+            rows = list(enumerate(reader, start=2))
     except FileNotFoundError:
         raise HandoutError(Problem("schedule file not found", file=path)) from None
     except UnicodeDecodeError:
@@ -126,7 +133,12 @@ def read_schedule(path: Path) -> tuple[list[ScheduledVisit], list[RowResult]]:
     bad: list[RowResult] = []
     seen: dict[str, int] = {}
     for line, record in rows:
-        visit_id = (record.get("visit_id") or "").strip()
+        visit_id = shown_id(record.get("visit_id") or "")
+        if None in record:
+            reason = "more cells than the header has columns; put text that contains commas in double quotes"
+            bad.append(RowResult(line, visit_id, "error", error=reason))
+            continue
+        record = {key.strip(): value for key, value in record.items()}
         try:
             visit = Visit.model_validate(_row_to_data(record))
         except ValidationError as exc:
@@ -135,9 +147,6 @@ def read_schedule(path: Path) -> tuple[list[ScheduledVisit], list[RowResult]]:
                 name = ".".join(str(p) for p in error["loc"] if not isinstance(p, int))
                 reasons.append(f"{_CSV_FIELD.get(name, name)}: {plain_message(Visit, error)}")
             bad.append(RowResult(line, visit_id, "error", error="; ".join(reasons)))
-            continue
-        except ValueError as exc:
-            bad.append(RowResult(line, visit_id, "error", error=str(exc)))
             continue
         if visit.visit_id in seen:
             reason = f"visit_id: already used on row {seen[visit.visit_id]}; each visit needs its own id"
@@ -184,25 +193,42 @@ def _render_variant(variant: Variant) -> tuple[Variant, RenderedVariant | None, 
 
 
 def _build_one(item: ScheduledVisit, out_dir: str, duplex: bool) -> RowResult:
-    """Phase 2: build and write one packet; errors become a row result, never a crash of the batch."""
+    """Phase 2: build and write one packet; any failure becomes an error row, never a crash of the batch."""
     assert _builder is not None
     visit = item.visit
-    stamp = visit.time.strftime("%H:%M") if visit.time else None
     started = time.perf_counter()
     try:
         packet = _builder.build(visit, duplex=duplex)
+        target = write_atomic(Path(out_dir) / default_file_name(visit), packet.data)
+        record = write_document_reference(target, visit, _builder.clinic(visit.clinic), packet.data,
+                                          packet.title, packet.language) if _fhir else None
     except HandoutError as exc:
-        reason = "; ".join(p.message for p in exc.problems)
-        return RowResult(item.row, visit.visit_id, "error", error=reason, time=stamp)
-    target = write_atomic(Path(out_dir) / default_file_name(visit), packet.data)
-    record = write_document_reference(target, visit, _builder.clinic(visit.clinic), packet.data,
-                                      packet.title, packet.language) if _fhir else None
+        return _failed(item, Path(out_dir), "; ".join(p.message for p in exc.problems))
+    except OSError as exc:
+        return _failed(item, Path(out_dir), f"could not write the packet: {exc.strerror or type(exc).__name__}")
+    except Exception as exc:  # a bug: keep the other visits going, show where it happened
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        print(f"row {item.row}, visit {visit.visit_id}: internal error {type(exc).__name__}\n{frames}",
+              file=sys.stderr)
+        return _failed(item, Path(out_dir), f"internal error ({type(exc).__name__}); please report it")
     return RowResult(
         item.row, visit.visit_id, "ok", file=target.name, pages=packet.pages,
-        sha256=hashlib.sha256(packet.data).hexdigest(), time=stamp,
-        english_fallback=packet.fallbacks, fhir_file=record.name if record else None,
-        seconds=time.perf_counter() - started,
+        sha256=hashlib.sha256(packet.data).hexdigest(), time=_time(visit),
+        english_fallback=packet.fallbacks, warnings=len(packet.warnings),
+        fhir_file=record.name if record else None, seconds=time.perf_counter() - started,
     )
+
+
+def _time(visit: Visit) -> str | None:
+    return visit.time.strftime("%H:%M") if visit.time else None
+
+
+def _failed(item: ScheduledVisit, out_dir: Path, reason: str) -> RowResult:
+    """An error row; a packet left from an earlier run for this visit is removed, so it cannot be printed."""
+    stale = out_dir / default_file_name(item.visit)
+    for path in (stale, stale.with_suffix(".fhir.json")):
+        path.unlink(missing_ok=True)
+    return RowResult(item.row, item.visit.visit_id, "error", error=reason, time=_time(item.visit))
 
 
 @dataclass
@@ -279,8 +305,7 @@ def _run(
         try:
             needs[item.row] = planner.variants(item.visit)
         except HandoutError as exc:
-            reason = "; ".join(p.message for p in exc.problems)
-            yield RowResult(item.row, item.visit.visit_id, "error", error=reason)
+            yield _failed(item, out_dir, "; ".join(p.message for p in exc.problems))
     distinct = sorted({v for variants in needs.values() for v in variants}, key=repr)
 
     context = multiprocessing.get_context("fork")
@@ -301,7 +326,7 @@ def _run(
                     continue
                 broken = [failed[v] for v in needs[item.row] if v in failed]
                 if broken:
-                    yield RowResult(item.row, item.visit.visit_id, "error", error="; ".join(broken))
+                    yield _failed(item, out_dir, "; ".join(broken))
                     continue
                 futures.append(pool.submit(_build_one, item, str(out_dir), duplex))
             for future in futures:

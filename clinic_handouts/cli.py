@@ -61,6 +61,8 @@ def cmd_handout(args: argparse.Namespace, project: Project) -> int:
 
 
 def cmd_packet(args: argparse.Namespace, project: Project) -> int:
+    if args.output is not None and args.output.is_dir():
+        return _fail([Problem(f"{args.output} is a folder; give a file name ending in .pdf")])
     built, problems = build_packets(
         project, [args.visit], project.root / "out", duplex=not args.no_duplex, strict=args.strict,
         large_print=args.large_print, fhir=args.fhir, output=args.output,
@@ -77,7 +79,8 @@ def cmd_batch(args: argparse.Namespace, project: Project) -> int:
     if sys.stderr.isatty():
         from rich.progress import Progress
 
-        progress = Progress(transient=True)
+        # Refreshed by hand as results arrive: no refresh thread may run while the batch forks workers.
+        progress = Progress(transient=True, auto_refresh=False)
     errors: list[RowResult] = []
 
     def on_result(result: RowResult) -> None:
@@ -85,10 +88,12 @@ def cmd_batch(args: argparse.Namespace, project: Project) -> int:
             errors.append(result)
         if progress is not None:
             progress.advance(task)
+            progress.refresh()
 
     def on_start(rows: int) -> None:
         if progress is not None:
             progress.update(task, total=rows)
+            progress.refresh()
 
     if progress is not None:
         progress.start()

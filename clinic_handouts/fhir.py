@@ -15,8 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .claims import creation_date
 from .models import Clinic
+from .packets import creation_date_of_visit
 from .pdf import write_atomic
 from .visits import Visit
 
@@ -29,7 +29,8 @@ VISIT_SYSTEM = "urn:clinic-handouts:visit"
 
 def document_reference(visit: Visit, clinic: Clinic, pdf: bytes, title: str, language: str) -> dict[str, Any]:
     """The DocumentReference resource for one packet, as JSON-ready data."""
-    moment = creation_date(visit.date).isoformat().replace("+00:00", "Z")
+    # The same moment the packet carries as its creation date.
+    moment = creation_date_of_visit(visit.date).isoformat().replace("+00:00", "Z")
     subject: dict[str, Any] = {"display": visit.patient.name}
     if visit.patient.mrn:
         subject["identifier"] = {

@@ -162,6 +162,8 @@ def plain_message(root: type[BaseModel], error: dict[str, Any]) -> str:
         if "#" in str(error.get("ctx", {}).get("pattern", "")):
             return "should be a colour as #RRGGBB, for example '#1F4E79' (in quotes)"
         return "has characters that are not allowed here; use letters, digits, '-' and '_' only"
+    if kind in {"bool_parsing", "bool_type"}:
+        return "write yes or no"
     if kind in {"time_parsing", "time_type"}:
         return "not a valid time; write it as HH:MM, for example 09:30"
     if kind == "url_parsing" or kind == "url_scheme":

@@ -264,7 +264,8 @@ class PacketBuilder:
             parts = [self.rendered(Variant(h.id, h.language, clinic.id, paper, large)) for h, _ in handouts]
             # The cover's length decides where the handouts start, so it is planned before it is laid
             # out: guess from the last cover of the same shape, lay out, and plan again if it differs.
-            shape = (large, len(handouts), visit.note is not None, any(f for _, f in handouts))
+            shape = (clinic.id, paper, visit.patient.language, large, len(handouts), visit.note is not None,
+                     any(f for _, f in handouts))
             cover_pages = self._cover_pages.get(shape, 1)
             for _ in range(3):
                 firsts, total = plan(cover_pages, [p.pages for p in parts], duplex)
@@ -289,6 +290,12 @@ class PacketBuilder:
             cover = _checked_part(cover_pdf)
             sheet, blank_note = document.pages[cover_pages:]
             identity, lines, identity_height = _split_stamps(sheet, total)
+            if identity_height + stamp.line > stamp.height + 0.5:
+                # Never print a page whose identifiers are cut off: both must show in full on every page.
+                raise HandoutError(Problem(
+                    f"visit {visit.visit_id}: the patient's name is too long to print in full with the "
+                    "date of birth at the foot of every page; shorten it in the schedule (for example, "
+                    "initials for middle names)"))
             extras = pikepdf.open(io.BytesIO(
                 document.copy([identity, *lines, blank_note]).write_pdf(pdf_tags=False)
             ))
@@ -372,7 +379,6 @@ def _assemble(
         structure.merge(part.pdf, out.pages[first:], language, part.mcids)
         directions.extend([text_direction(language) if language else cover_direction] * len(part.pdf.pages))
 
-    cover_pages = len(cover.pages)
     add_tagged(cover_part, None)
     blank_note = extras.pages[total + 1]  # after the identifiers and the page lines
     for item, part in zip(items, parts, strict=True):
@@ -382,7 +388,6 @@ def _assemble(
             directions.append(cover_direction)
         add_tagged(part, item.handout.language)
         findings += part.findings
-    del cover_pages
 
     top = stamp.bottom + stamp.height
     identity = _strip(out, extras.pages[0], 0, identity_height)

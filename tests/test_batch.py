@@ -130,3 +130,48 @@ def test_quoted_fields_and_bom_are_read(tmp_path: Path, project: Project):
     path.write_text("\ufeff" + HEADER + ROWS[0], encoding="utf-8")
     good, bad = read_schedule(path)
     assert bad == [] and good[0].visit.note == "Note, with comma"
+
+
+def test_row_numbers_odd_cells_and_invalid_ids(tmp_path: Path, capsys):
+    path = tmp_path / "s.csv"
+    path.write_text(
+        HEADER
+        + 'R1,2026-11-27,09:00,example,Dr. Lee,Ann Lee,1950-01-02,,en,no,botox,"two-line\nnote"\n'
+        + "Jane Secret 1961,2026-11-27,09:10,example,Dr. Lee,Jane Secret,1961-01-01,,en,no,botox,\n"
+        + "R3,2026-11-27,09:20,example,Dr. Lee,Al Comma,1962-01-01,,en,no,botox,a note, with a comma\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "o"
+    assert main(["batch", str(path), "-o", str(out), "--jobs", "1"]) == 1
+    text = capsys.readouterr().err
+    manifest = {e["row"]: e for e in json.loads((out / "manifest.json").read_text())}
+    assert manifest[2]["status"] == "ok"  # the two-line note is one spreadsheet row
+    assert manifest[3]["visit_id"] == "(invalid id)" and manifest[3]["status"] == "error"
+    assert manifest[4]["error"].startswith("more cells than the header has columns")
+    assert "Jane" not in text and "Secret" not in text and "Jane" not in (out / "manifest.json").read_text()
+    assert f"error: {path}: row 4, visit R3: more cells" in text
+
+
+def test_failed_row_removes_its_stale_packet_and_worker_bugs_do_not_stop_the_batch(
+    schedule: Path, tmp_path: Path, monkeypatch, capsys
+):
+    from clinic_handouts.packets import PacketBuilder
+
+    out = tmp_path / "packets"
+    assert main(["batch", str(schedule), "-o", str(out), "--jobs", "2"]) == 1
+    assert (out / "2026-11-27_G7.pdf").is_file()
+    original = PacketBuilder.build
+
+    def broken(self, visit, **kwargs):
+        if visit.visit_id == "G7":
+            raise ZeroDivisionError("a bug")
+        return original(self, visit, **kwargs)
+
+    monkeypatch.setattr(PacketBuilder, "build", broken)  # inherited by the forked workers
+    assert main(["batch", str(schedule), "-o", str(out), "--jobs", "2"]) == 1
+    manifest = {e["row"]: e for e in json.loads((out / "manifest.json").read_text())}
+    assert manifest[9]["status"] == "error"
+    assert manifest[9]["error"] == "internal error (ZeroDivisionError); please report it"
+    assert not (out / "2026-11-27_G7.pdf").exists()  # yesterday's packet for it cannot be printed by mistake
+    assert manifest[2]["status"] == "ok" and (out / "2026-11-27_A1.pdf").is_file()
+    assert "a bug" not in capsys.readouterr().err  # exception text may quote patient data: never shown

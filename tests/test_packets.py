@@ -196,3 +196,14 @@ def test_output_option_leaves_other_files_alone(two_handouts: Project, tmp_path:
                  "--fhir"]) == 0
     assert earlier.read_bytes() == b"yesterday's packet"
     assert sorted(p.name for p in folder.iterdir()) == ["2026-11-27_V-9.pdf", "mine.fhir.json", "mine.pdf"]
+
+
+def test_a_name_too_long_for_the_page_stamp_is_an_error_not_a_cut(two_handouts: Project):
+    from clinic_handouts.errors import HandoutError
+
+    name = "Maria " + " ".join(["Guadalupe de los Santos"] * 6) + " Fernández"
+    with pytest.raises(HandoutError) as caught:
+        PacketBuilder(two_handouts).build(_visit(patient={"name": name, "dob": "1952-02-29"}))
+    message = str(caught.value)
+    assert message.startswith("visit V-100: the patient's name is too long to print in full")
+    assert "Maria" not in message and "1952" not in message
