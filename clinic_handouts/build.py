@@ -14,12 +14,13 @@ from pathlib import Path
 from .claims import creation_date
 from .errors import HandoutError, Problem
 from .fhir import write_document_reference
+from .files import write_atomic
 from .html import handout_html
 from .library import Project
 from .loading import load_clinic, load_handout
 from .models import Clinic, Handout
 from .packets import PacketBuilder, default_file_name
-from .pdf import Rendered, render_pdf, write_atomic
+from .pdf import Rendered, render_pdf
 from .visits import load_visit
 
 

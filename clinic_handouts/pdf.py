@@ -1,4 +1,4 @@
-"""Turning HTML into PDF with WeasyPrint, and writing files atomically.
+"""Turning HTML into PDF with WeasyPrint.
 
 WeasyPrint reports problems (a missing image, an unknown CSS property, a
 missing glyph) through its logger rather than by raising; they are collected
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +21,9 @@ from .archival import PDF_VARIANT
 from .claims import finish
 from .errors import HandoutError, Problem
 from .fetcher import AssetFetcher, RefusedURLError
+
+# Re-exported for compatibility: batch, cli, packets and fhir still import it from here.
+from .files import write_atomic  # noqa: F401
 from .library import Project
 
 WEASYPRINT_LOGGER = logging.getLogger("weasyprint")
@@ -126,20 +127,3 @@ def render_pdf(
     if strict and finished.warnings:
         raise HandoutError([Problem(w) for w in finished.warnings])
     return Rendered(finished.data, len(document.pages), (*warnings, *finished.warnings))
-
-
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write a file so that it is either complete or absent, never partial."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".partial-", suffix=path.suffix)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    return path
