@@ -36,7 +36,10 @@ class Built:
 
 
 def output_name(handout: Handout, paper: str | None = None, large_print: bool = False) -> str:
-    """``botox.pdf``, ``botox.es.pdf``, ``botox-a4.pdf``, ``botox-large.pdf``: never anything about a patient."""
+    """``botox.pdf``, ``botox.es.pdf``, ``botox-a4.pdf``, ``botox-large.pdf``: never anything about a patient.
+
+    ``paper`` is given only when it differs from the clinic's own paper size.
+    """
     language = "" if handout.language == "en" else f".{handout.language}"
     size = f"-{paper}" if paper else ""
     large = "-large" if large_print else ""
@@ -71,7 +74,8 @@ def build_handout(
     clinic = load_clinic(project.clinic_folder(clinic_ref))
     handout = load_handout(project.handout_path(handout_ref))
     rendered = render_handout(project, handout, clinic, paper, strict=strict, large_print=large_print)
-    path = output or project.root / "out" / output_name(handout, large_print=large_print)
+    size = paper if paper and paper != clinic.paper else None
+    path = output or project.root / "out" / output_name(handout, size, large_print)
     write_atomic(path, rendered.data)
     return Built(path, rendered.pages, rendered.warnings)
 
@@ -81,7 +85,6 @@ def build_library(
     clinic_ref: str = "example",
     *,
     out_dir: Path | None = None,
-    paper: str | None = None,
     strict: bool = False,
 ) -> tuple[list[Built], list[Problem]]:
     """Build every handout (translations included); good ones are written even if others fail."""
@@ -92,7 +95,7 @@ def build_library(
     for path in sorted(project.handouts_dir.glob("*.yaml")):
         try:
             handout = load_handout(path)
-            rendered = render_handout(project, handout, clinic, paper, strict=strict)
+            rendered = render_handout(project, handout, clinic, strict=strict)
             target = write_atomic(out_dir / output_name(handout), rendered.data)
         except HandoutError as exc:
             problems.extend(exc.problems)

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
@@ -59,10 +58,10 @@ class Renderer:
     fonts for every document.
     """
 
-    def __init__(self, project: Project, extra_roots: tuple[Path, ...] = ()) -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
         self.font_config = FontConfiguration()
-        self.fetcher = AssetFetcher((*project.asset_dirs, *extra_roots))
+        self.fetcher = AssetFetcher(project.asset_dirs)
         #: images (the clinic's logo) decoded once and reused by every document
         self.image_cache: dict = {}
         with refusals_as_errors():
@@ -115,11 +114,10 @@ def render_pdf(
     created: datetime | None = None,
     *,
     strict: bool = False,
-    extra_roots: tuple[Path, ...] = (),
 ) -> Rendered:
     """HTML to a finished PDF (PDF/A-3u and PDF/UA-1 when the checks pass); in strict mode a warning is an error."""
     with collect_warnings() as warnings:
-        document = Renderer(project, extra_roots).layout(html)
+        document = Renderer(project).layout(html)
         data = pdf_bytes(document)
     if strict and warnings:
         raise HandoutError([Problem(f"WeasyPrint: {w}") for w in warnings])

@@ -28,6 +28,22 @@ def test_handout_command_with_paper_and_output(tmp_path: Path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
+def test_handout_on_other_paper_is_named_after_it(scratch_project: Project, capsys):
+    assert main(["--root", str(scratch_project.root), "handout", "botox", "--paper", "a4"]) == 0
+    out = scratch_project.root / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["botox-a4.pdf"]  # the letter-size botox.pdf is not overwritten
+    assert f"wrote {out / 'botox-a4.pdf'}" in capsys.readouterr().out
+
+
+def test_output_name_says_paper_and_print_size(project: Project):
+    from clinic_handouts.build import output_name
+    from clinic_handouts.loading import load_handout
+
+    handout = load_handout(project.handout_path("botox"))
+    assert output_name(handout) == "botox.pdf"
+    assert output_name(handout, "a4", large_print=True) == "botox-a4-large.pdf"
+
+
 def test_schema_error_exits_1_writes_nothing(scratch_project: Project, tmp_path: Path, capsys):
     bad = scratch_project.handouts_dir / "botox.yaml"
     bad.write_text(bad.read_text().replace("category: Treatments", "categroy: Treatments"))
