@@ -176,7 +176,7 @@ def _check_file(path: Path, report: CheckReport, models: Mapping[str, type[BaseM
         elif kind in models:
             validate(models[kind], document)
         else:
-            what = f"no {kind} model exists yet" if kind == "visit" else "not a handout, clinic or visit file"
+            what = "not a handout, clinic or visit file" if kind == "unknown" else "no model for this kind of file"
             report.findings.append(Finding("warning", Problem(f"not checkable: {what}", file=path, line=1, column=1)))
             return kind, False
     except HandoutError as exc:

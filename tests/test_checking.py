@@ -176,7 +176,9 @@ def test_visit_files_use_the_model_in_the_registry_or_are_reported_as_not_checka
     assert [(f.path.name, f.kind, f.valid) for f in report.files] == [
         ("notes.yaml", "unknown", False), ("visit.yaml", "visit", False),
     ]
-    assert f"warning: {visit}:1:1: not checkable: no visit model exists yet" in lines(report)
+    assert f"warning: {visit}:1:1: not checkable: no model for this kind of file" in lines(report)
+    notes = examples / 'notes.yaml'
+    assert f"warning: {notes}:1:1: not checkable: not a handout, clinic or visit file" in lines(report)
     assert report.count("error") == 0
 
     report = check(scratch_project, [visit], today=TODAY, models={"visit": Visit})
