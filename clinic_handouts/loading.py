@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import HandoutError, Problem
+from .i18n import is_known_language
 from .models import Clinic, Handout
 
 Loc = tuple[str | int, ...]
@@ -212,9 +213,20 @@ def split_handout_name(path: Path) -> tuple[str, str]:
     return handout_id, language or "en"
 
 
+def handout_name(path: Path) -> tuple[str, str]:
+    """``split_handout_name`` with the language checked: an unknown code is a problem, not a crash later on."""
+    handout_id, language = split_handout_name(path)
+    if not is_known_language(language):
+        raise HandoutError(Problem(
+            f"'{language}' is not a known language code; name translations ID.LANG.yaml, e.g. botox.es.yaml",
+            file=path,
+        ))
+    return handout_id, language
+
+
 def load_handout(path: Path) -> Handout:
     """Read and validate ``handouts/ID.yaml`` or ``handouts/ID.LANG.yaml``."""
-    handout_id, language = split_handout_name(path)
+    handout_id, language = handout_name(path)
     return validate(Handout, read_yaml(path)).bind(handout_id, language)
 
 

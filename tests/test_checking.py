@@ -252,3 +252,14 @@ def test_paths_outside_the_current_folder_are_shown_as_given(tmp_path: Path, pro
     outside.write_text("title: x\n")
     report = check(project, [outside], today=TODAY)
     assert all(str(outside) in line for line in lines(report))
+
+
+def test_unknown_language_code_is_an_error_not_a_missing_translation(scratch_project: Project):
+    handouts = scratch_project.handouts_dir
+    bad = handouts / "botox.yy.yaml"
+    bad.write_bytes((handouts / "botox.yaml").read_bytes())
+    report = check(scratch_project, [handouts], today=TODAY)
+    found = lines(report)
+    assert f"error: {bad}: 'yy' is not a known language code; name translations ID.LANG.yaml, e.g. botox.es.yaml" \
+        in found
+    assert not any("'yy' translation" in line for line in found)

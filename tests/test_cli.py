@@ -21,6 +21,19 @@ def test_main_job_renders_every_handout(scratch_project: Project, tmp_path: Path
     assert f"wrote {out / 'botox.pdf'}" in capsys.readouterr().out
 
 
+def test_main_job_reports_an_unknown_language_and_builds_the_rest(scratch_project: Project, tmp_path: Path, capsys):
+    handouts = scratch_project.handouts_dir
+    for path in handouts.glob("*.yaml"):
+        if path.name != "botox.yaml":
+            path.unlink()
+    bad = handouts / "botox.yy.yaml"
+    bad.write_bytes((handouts / "botox.yaml").read_bytes())
+    out = tmp_path / "out"
+    assert main(["--root", str(scratch_project.root), "--out-dir", str(out)]) == 1
+    assert [p.name for p in out.glob("*.pdf")] == ["botox.pdf"]
+    assert f"error: {bad}: 'yy' is not a known language code" in capsys.readouterr().err
+
+
 def test_handout_command_with_paper_and_output(tmp_path: Path, capsys):
     out = tmp_path / "b.pdf"
     assert main(["handout", "botox", "--paper", "a4", "-o", str(out)]) == 0
