@@ -236,6 +236,17 @@ def load_clinic(folder: Path) -> Clinic:
     document = read_yaml(path)
     clinic = validate(Clinic, document)
     logo = folder / clinic.logo
+    if not logo.resolve().is_relative_to(folder.resolve()):
+        line, column = document.locate(("logo",))
+        raise HandoutError(
+            Problem(
+                f"logo file '{clinic.logo}' is outside {folder}; put the logo itself in the clinic's folder",
+                file=path,
+                line=line,
+                column=column,
+                field="logo",
+            )
+        )
     if not logo.is_file():
         line, column = document.locate(("logo",))
         raise HandoutError(
