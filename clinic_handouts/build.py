@@ -71,6 +71,8 @@ def build_handout(
     large_print: bool = False,
 ) -> Built:
     """Build one handout PDF: the ``handout`` command."""
+    if output is not None and output.is_dir():
+        raise HandoutError(Problem(f"{output} is a folder; give a file name ending in .pdf"))
     clinic = load_clinic(project.clinic_folder(clinic_ref))
     handout = load_handout(project.handout_path(handout_ref))
     rendered = render_handout(project, handout, clinic, paper, strict=strict, large_print=large_print)
@@ -130,6 +132,8 @@ def build_packets(
     """
     if output is not None and len(visit_files) != 1:
         raise ValueError("output names one packet: give exactly one visit file")
+    if output is not None and output.is_dir():
+        raise HandoutError(Problem(f"{output} is a folder; give a file name ending in .pdf"))
     builder = PacketBuilder(project, strict=strict)
     built: list[Built] = []
     problems: list[Problem] = []

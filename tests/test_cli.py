@@ -57,6 +57,15 @@ def test_output_name_says_paper_and_print_size(project: Project):
     assert output_name(handout, "a4", large_print=True) == "botox-a4-large.pdf"
 
 
+def test_handout_output_to_a_folder_is_refused(tmp_path: Path, capsys):
+    assert main(["handout", "botox", "-o", str(tmp_path)]) == 1
+    assert f"error: {tmp_path} is a folder; give a file name ending in .pdf" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    assert main(["packet", str(ROOT / "examples" / "visit-botox.yaml"), "-o", str(tmp_path)]) == 1
+    assert f"error: {tmp_path} is a folder; give a file name ending in .pdf" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_schema_error_exits_1_writes_nothing(scratch_project: Project, tmp_path: Path, capsys):
     bad = scratch_project.handouts_dir / "botox.yaml"
     bad.write_text(bad.read_text().replace("category: Treatments", "categroy: Treatments"))
