@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
+import pikepdf
+from conftest import ROOT, pdf_text
 
+from clinic_handouts.build import example_visits
 from clinic_handouts.cli import main
 from clinic_handouts.library import Project
+from clinic_handouts.packets import default_file_name
+from clinic_handouts.visits import load_visit
 
 
-def test_main_job_renders_every_handout(scratch_project: Project, tmp_path: Path, capsys):
+def test_main_job_renders_every_handout_and_the_example_packets(scratch_project: Project, tmp_path: Path, capsys):
+    shutil.copytree(ROOT / "examples", scratch_project.root / "examples")
+    visits = example_visits(scratch_project)
+    assert len(visits) >= 2
+    packets = sorted(default_file_name(load_visit(v)) for v in visits)
     out = tmp_path / "out"
     assert main(["--root", str(scratch_project.root), "--out-dir", str(out)]) == 0
     written = sorted(p.name for p in out.glob("*.pdf"))
     expected = sorted(p.name.replace(".yaml", ".pdf") for p in scratch_project.handouts_dir.glob("*.yaml"))
-    assert written == expected and "botox.pdf" in written
-    assert f"wrote {out / 'botox.pdf'}" in capsys.readouterr().out
+    assert written == sorted(expected + packets) and "botox.pdf" in written
+    printed = capsys.readouterr().out
+    assert f"wrote {out / 'botox.pdf'}" in printed
+    assert all(f"wrote {out / name}" in printed for name in packets)
+    for name in packets:
+        assert pdf_text(out / name)[0]  # a cover page with text
 
 
 def test_main_job_reports_an_unknown_language_and_builds_the_rest(scratch_project: Project, tmp_path: Path, capsys):
@@ -38,6 +51,8 @@ def test_handout_command_with_paper_and_output(tmp_path: Path, capsys):
     out = tmp_path / "b.pdf"
     assert main(["handout", "botox", "--paper", "a4", "-o", str(out)]) == 0
     assert out.read_bytes().startswith(b"%PDF")
+    with pikepdf.open(out) as pdf:
+        assert {tuple(round(float(v)) for v in page.mediabox) for page in pdf.pages} == {(0, 0, 595, 842)}
     assert "wrote" in capsys.readouterr().out
 
 
