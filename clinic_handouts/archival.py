@@ -300,8 +300,3 @@ def write_metadata(pdf: pikepdf.Pdf, *, claim: bool) -> None:
     stream.Type = Name.Metadata
     stream.Subtype = Name.XML
     pdf.Root.Metadata = stream
-
-
-def without_claims(pdf: pikepdf.Pdf) -> None:
-    """A file that failed a check keeps its metadata but names no standard."""
-    write_metadata(pdf, claim=False)

@@ -14,12 +14,13 @@ from pathlib import Path
 from .claims import creation_date
 from .errors import HandoutError, Problem
 from .fhir import write_document_reference
+from .files import write_atomic
 from .html import handout_html
 from .library import Project
 from .loading import load_clinic, load_handout
 from .models import Clinic, Handout
 from .packets import PacketBuilder, default_file_name
-from .pdf import Rendered, render_pdf, write_atomic
+from .pdf import Rendered, render_pdf
 from .visits import load_visit
 
 
@@ -35,7 +36,10 @@ class Built:
 
 
 def output_name(handout: Handout, paper: str | None = None, large_print: bool = False) -> str:
-    """``botox.pdf``, ``botox.es.pdf``, ``botox-a4.pdf``, ``botox-large.pdf``: never anything about a patient."""
+    """``botox.pdf``, ``botox.es.pdf``, ``botox-a4.pdf``, ``botox-large.pdf``: never anything about a patient.
+
+    ``paper`` is given only when it differs from the clinic's own paper size.
+    """
     language = "" if handout.language == "en" else f".{handout.language}"
     size = f"-{paper}" if paper else ""
     large = "-large" if large_print else ""
@@ -67,10 +71,13 @@ def build_handout(
     large_print: bool = False,
 ) -> Built:
     """Build one handout PDF: the ``handout`` command."""
+    if output is not None and output.is_dir():
+        raise HandoutError(Problem(f"{output} is a folder; give a file name ending in .pdf"))
     clinic = load_clinic(project.clinic_folder(clinic_ref))
     handout = load_handout(project.handout_path(handout_ref))
     rendered = render_handout(project, handout, clinic, paper, strict=strict, large_print=large_print)
-    path = output or project.root / "out" / output_name(handout, large_print=large_print)
+    size = paper if paper and paper != clinic.paper else None
+    path = output or project.root / "out" / output_name(handout, size, large_print)
     write_atomic(path, rendered.data)
     return Built(path, rendered.pages, rendered.warnings)
 
@@ -80,7 +87,6 @@ def build_library(
     clinic_ref: str = "example",
     *,
     out_dir: Path | None = None,
-    paper: str | None = None,
     strict: bool = False,
 ) -> tuple[list[Built], list[Problem]]:
     """Build every handout (translations included); good ones are written even if others fail."""
@@ -91,7 +97,7 @@ def build_library(
     for path in sorted(project.handouts_dir.glob("*.yaml")):
         try:
             handout = load_handout(path)
-            rendered = render_handout(project, handout, clinic, paper, strict=strict)
+            rendered = render_handout(project, handout, clinic, strict=strict)
             target = write_atomic(out_dir / output_name(handout), rendered.data)
         except HandoutError as exc:
             problems.extend(exc.problems)
@@ -126,6 +132,8 @@ def build_packets(
     """
     if output is not None and len(visit_files) != 1:
         raise ValueError("output names one packet: give exactly one visit file")
+    if output is not None and output.is_dir():
+        raise HandoutError(Problem(f"{output} is a folder; give a file name ending in .pdf"))
     builder = PacketBuilder(project, strict=strict)
     built: list[Built] = []
     problems: list[Problem] = []

@@ -21,7 +21,7 @@ from . import i18n, readability
 from .errors import HandoutError, Problem
 from .kinds import MODELS
 from .library import Project
-from .loading import Loc, YamlDocument, load_clinic, read_yaml, split_handout_name, validate
+from .loading import Loc, YamlDocument, handout_name, load_clinic, read_yaml, split_handout_name, validate
 from .models import Handout
 from .readability import HardSentence, Reading
 from .scaffold import PLACEHOLDER
@@ -171,12 +171,13 @@ def _check_file(path: Path, report: CheckReport, models: Mapping[str, type[BaseM
         if kind == "clinic":
             load_clinic(path.parent)
         elif kind in {"handout", "translation"}:
-            handout = validate(Handout, document).bind(*split_handout_name(path))
+            name = handout_name(path)
+            handout = validate(Handout, document).bind(*name)
             report.handouts.append(_handout_report(handout, document, report))
         elif kind in models:
             validate(models[kind], document)
         else:
-            what = f"no {kind} model exists yet" if kind == "visit" else "not a handout, clinic or visit file"
+            what = "not a handout, clinic or visit file" if kind == "unknown" else "no model for this kind of file"
             report.findings.append(Finding("warning", Problem(f"not checkable: {what}", file=path, line=1, column=1)))
             return kind, False
     except HandoutError as exc:
@@ -273,8 +274,14 @@ def _placeholders(data: Any, loc: Loc) -> Iterator[Loc]:
 def _translation_source(path: Path) -> tuple[Path, list[Path]]:
     """The English source beside a handout file, and every translation file beside it."""
     handout_id, _ = split_handout_name(path)
-    siblings = [p for p in sorted(path.parent.glob("*.*.yaml")) if split_handout_name(p)[1] != "en"]
+    siblings = [p for p in sorted(path.parent.glob("*.*.yaml")) if _is_translation(p)]
     return path.parent / f"{handout_id}.yaml", siblings
+
+
+def _is_translation(path: Path) -> bool:
+    """A file named ID.LANG.yaml with a real language (a wrong one is reported when that file is checked)."""
+    language = split_handout_name(path)[1]
+    return language != "en" and i18n.is_known_language(language)
 
 
 def _translated_languages(path: Path) -> set[str]:

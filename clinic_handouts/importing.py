@@ -24,10 +24,10 @@ from typing import Any
 import yaml
 
 from .errors import HandoutError, Problem
+from .files import write_atomic
 from .library import Project, check_id
 from .loading import YamlDocument, validate
 from .models import DEFAULT_HEADINGS, STANDARD_KEYS, Handout
-from .pdf import write_atomic
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../schema/handout.schema.json"
 BULLET_MARKS = "•·◦▪‣"

@@ -55,15 +55,6 @@ class Project:
                 ids.add(handout_id)
         return sorted(ids)
 
-    def translations_of(self, handout_id: str) -> dict[str, Path]:
-        """Language -> file, for every translation of a handout (not English)."""
-        out = {}
-        for path in sorted(self.handouts_dir.glob(f"{handout_id}.*.yaml")):
-            found_id, language = split_handout_name(path)
-            if found_id == handout_id:
-                out[language] = path
-        return out
-
     def handout_path(self, id_or_path: str, language: str = "en") -> Path:
         """The file of a handout given by id (``botox``) or by path."""
         candidate = Path(id_or_path)

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import HandoutError, Problem
+from .i18n import is_known_language
 from .models import Clinic, Handout
 
 Loc = tuple[str | int, ...]
@@ -214,9 +215,20 @@ def split_handout_name(path: Path) -> tuple[str, str]:
     return handout_id, language or "en"
 
 
+def handout_name(path: Path) -> tuple[str, str]:
+    """``split_handout_name`` with the language checked: an unknown code is a problem, not a crash later on."""
+    handout_id, language = split_handout_name(path)
+    if not is_known_language(language):
+        raise HandoutError(Problem(
+            f"'{language}' is not a known language code; name translations ID.LANG.yaml, e.g. botox.es.yaml",
+            file=path,
+        ))
+    return handout_id, language
+
+
 def load_handout(path: Path) -> Handout:
     """Read and validate ``handouts/ID.yaml`` or ``handouts/ID.LANG.yaml``."""
-    handout_id, language = split_handout_name(path)
+    handout_id, language = handout_name(path)
     return validate(Handout, read_yaml(path)).bind(handout_id, language)
 
 
@@ -226,6 +238,17 @@ def load_clinic(folder: Path) -> Clinic:
     document = read_yaml(path)
     clinic = validate(Clinic, document)
     logo = folder / clinic.logo
+    if not logo.resolve().is_relative_to(folder.resolve()):
+        line, column = document.locate(("logo",))
+        raise HandoutError(
+            Problem(
+                f"logo file '{clinic.logo}' is outside {folder}; put the logo itself in the clinic's folder",
+                file=path,
+                line=line,
+                column=column,
+                field="logo",
+            )
+        )
     if not logo.is_file():
         line, column = document.locate(("logo",))
         raise HandoutError(

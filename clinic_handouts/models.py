@@ -244,18 +244,6 @@ class Handout(Strict):
         self._language = language
         return self
 
-    def all_text(self) -> list[str]:
-        """Every piece of text the handout prints from its content, in order."""
-        out = [self.title, self.category, *self.key_points]
-        for _, section in self.sections.present():
-            out += [section.heading] if section.heading else []
-            out += [block.words for block in section.content]
-        for extra in self.extra_sections:
-            out += [extra.heading, *(block.words for block in extra.content)]
-        out += [*self.before, *self.after, *self.call_us_if, *self.emergency_if]
-        out += [f"{t.term}: {t.definition}" for t in self.terms]
-        return out
-
 
 # --- clinics ---------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Turning HTML into PDF with WeasyPrint, and writing files atomically.
+"""Turning HTML into PDF with WeasyPrint.
 
 WeasyPrint reports problems (a missing image, an unknown CSS property, a
 missing glyph) through its logger rather than by raising; they are collected
@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
@@ -23,6 +20,9 @@ from .archival import PDF_VARIANT
 from .claims import finish
 from .errors import HandoutError, Problem
 from .fetcher import AssetFetcher, RefusedURLError
+
+# Re-exported for compatibility: batch, cli, packets and fhir still import it from here.
+from .files import write_atomic  # noqa: F401
 from .library import Project
 
 WEASYPRINT_LOGGER = logging.getLogger("weasyprint")
@@ -58,10 +58,10 @@ class Renderer:
     fonts for every document.
     """
 
-    def __init__(self, project: Project, extra_roots: tuple[Path, ...] = ()) -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
         self.font_config = FontConfiguration()
-        self.fetcher = AssetFetcher((*project.asset_dirs, *extra_roots))
+        self.fetcher = AssetFetcher(project.asset_dirs)
         #: images (the clinic's logo) decoded once and reused by every document
         self.image_cache: dict = {}
         with refusals_as_errors():
@@ -114,11 +114,10 @@ def render_pdf(
     created: datetime | None = None,
     *,
     strict: bool = False,
-    extra_roots: tuple[Path, ...] = (),
 ) -> Rendered:
     """HTML to a finished PDF (PDF/A-3u and PDF/UA-1 when the checks pass); in strict mode a warning is an error."""
     with collect_warnings() as warnings:
-        document = Renderer(project, extra_roots).layout(html)
+        document = Renderer(project).layout(html)
         data = pdf_bytes(document)
     if strict and warnings:
         raise HandoutError([Problem(f"WeasyPrint: {w}") for w in warnings])
@@ -126,20 +125,3 @@ def render_pdf(
     if strict and finished.warnings:
         raise HandoutError([Problem(w) for w in finished.warnings])
     return Rendered(finished.data, len(document.pages), (*warnings, *finished.warnings))
-
-
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write a file so that it is either complete or absent, never partial."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".partial-", suffix=path.suffix)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    return path

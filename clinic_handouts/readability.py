@@ -57,11 +57,6 @@ class HardSentence:
     grade: float
 
 
-def supported(language: str) -> bool:
-    """Whether a formula exists for the language (English and Spanish)."""
-    return _root(language) in {"en", "es"}
-
-
 def formula_for(language: str) -> str | None:
     return {"en": FLESCH_KINCAID, "es": FERNANDEZ_HUERTA}.get(_root(language))
 

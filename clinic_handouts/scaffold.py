@@ -12,10 +12,10 @@ from datetime import date
 from pathlib import Path
 
 from .errors import HandoutError, Problem
+from .files import write_atomic
 from .importing import SCHEMA_LINE, one_year_after
 from .library import Project, check_id
 from .models import DEFAULT_HEADINGS, STANDARD_KEYS
-from .pdf import write_atomic
 
 PLACEHOLDER = "[Write here:"
 

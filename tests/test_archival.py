@@ -259,7 +259,8 @@ def _validated(path: Path):
     return DocumentReference.model_validate(json.loads(path.read_text(encoding="utf-8")))
 
 
-def test_packet_fhir_document_reference(tmp_path: Path, capsys):
+def test_packet_fhir_document_reference(tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)  # dated by the visit, not by a reproducible build
     visit = tmp_path / "visit.yaml"
     visit.write_text("visit_id: V-9\ndate: 2026-11-27\nclinic: example\nclinician: Dr. Lee\n"
                      "patient:\n  name: Zoë Quinn\n  dob: 1950-01-02\n  mrn: MRN-9\nhandouts: [botox]\n")
@@ -284,6 +285,12 @@ def test_packet_fhir_document_reference(tmp_path: Path, capsys):
     assert "Your care handouts" in attachment.title
     assert str(attachment.creation).startswith("2026-11-27")
     assert not list(record.parent.glob(".partial-*"))
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    again = tmp_path / "again" / "2026-11-27_V-9.pdf"
+    assert main(["packet", str(visit), "-o", str(again), "--fhir"]) == 0
+    creation = _validated(again.with_name("2026-11-27_V-9.fhir.json")).content[0].attachment.creation
+    assert str(creation).startswith("2023-11-14")
 
 
 def test_batch_fhir_files_are_named_without_patient_details(tmp_path: Path):

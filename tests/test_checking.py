@@ -176,7 +176,9 @@ def test_visit_files_use_the_model_in_the_registry_or_are_reported_as_not_checka
     assert [(f.path.name, f.kind, f.valid) for f in report.files] == [
         ("notes.yaml", "unknown", False), ("visit.yaml", "visit", False),
     ]
-    assert f"warning: {visit}:1:1: not checkable: no visit model exists yet" in lines(report)
+    assert f"warning: {visit}:1:1: not checkable: no model for this kind of file" in lines(report)
+    notes = examples / 'notes.yaml'
+    assert f"warning: {notes}:1:1: not checkable: not a handout, clinic or visit file" in lines(report)
     assert report.count("error") == 0
 
     report = check(scratch_project, [visit], today=TODAY, models={"visit": Visit})
@@ -250,3 +252,14 @@ def test_paths_outside_the_current_folder_are_shown_as_given(tmp_path: Path, pro
     outside.write_text("title: x\n")
     report = check(project, [outside], today=TODAY)
     assert all(str(outside) in line for line in lines(report))
+
+
+def test_unknown_language_code_is_an_error_not_a_missing_translation(scratch_project: Project):
+    handouts = scratch_project.handouts_dir
+    bad = handouts / "botox.yy.yaml"
+    bad.write_bytes((handouts / "botox.yaml").read_bytes())
+    report = check(scratch_project, [handouts], today=TODAY)
+    found = lines(report)
+    assert f"error: {bad}: 'yy' is not a known language code; name translations ID.LANG.yaml, e.g. botox.es.yaml" \
+        in found
+    assert not any("'yy' translation" in line for line in found)

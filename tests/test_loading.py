@@ -152,3 +152,34 @@ def test_an_impossible_date_is_located_not_a_crash(scratch_project: Project):
         f"{path}:9:3: review.next_review_due: not a valid date; "
         "write it as YYYY-MM-DD, for example 2026-11-01"
     )
+
+
+@pytest.mark.parametrize("name, language", [("x.yy.yaml", "yy"), ("Bad.Name.yaml", "Name")])
+def test_unknown_language_in_the_file_name_is_a_problem(project: Project, tmp_path: Path, name, language):
+    path = tmp_path / name
+    path.write_bytes(project.handout_path("botox").read_bytes())
+    with pytest.raises(HandoutError) as caught:
+        load_handout(path)
+    [problem] = caught.value.problems
+    assert problem.file == path
+    assert problem.message == (
+        f"'{language}' is not a known language code; name translations ID.LANG.yaml, e.g. botox.es.yaml"
+    )
+
+
+def test_a_logo_linked_from_outside_the_clinic_folder_is_refused(scratch_project: Project, tmp_path: Path):
+    folder = scratch_project.clinics_dir / "example"
+    logo = folder / "logo.svg"
+    outside = tmp_path / "elsewhere.svg"
+    outside.write_bytes(logo.read_bytes())
+    inside = folder / "real-logo.svg"
+    logo.rename(inside)
+    logo.symlink_to(inside)
+    assert load_clinic(folder).logo == "logo.svg"  # a link within the folder is fine
+    logo.unlink()
+    logo.symlink_to(outside)
+    with pytest.raises(HandoutError) as caught:
+        load_clinic(folder)
+    [problem] = caught.value.problems
+    assert problem.field == "logo" and problem.line == 14
+    assert "logo file 'logo.svg' is outside" in problem.message

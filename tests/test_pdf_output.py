@@ -94,10 +94,58 @@ def test_pdf_is_tagged_and_syntactically_sound(botox_pdf: Path):
         assert "/StructTreeRoot" in pdf.Root
 
 
+#: actions that run code or open something outside the file
+OUTWARD_ACTIONS = {"/JavaScript", "/Launch", "/GoToR", "/GoToE", "/ImportData", "/SubmitForm"}
+
+
+def outward_references(pdf: pikepdf.Pdf) -> list[str]:
+    """Everything in any object of the file that runs code or points outside it."""
+    found: list[str] = []
+
+    def visit(obj, where: str) -> None:
+        if isinstance(obj, pikepdf.Stream):
+            obj = obj.stream_dict
+        if isinstance(obj, pikepdf.Dictionary):
+            for key, value in obj.items():
+                if key in {"/JavaScript", "/JS", "/EmbeddedFiles"}:
+                    found.append(f"{where}: {key}")
+                if key == "/S" and str(value) in OUTWARD_ACTIONS:
+                    found.append(f"{where}: action {value}")
+                if key == "/URI" and str(value).lower().startswith("file:"):
+                    found.append(f"{where}: /URI {value}")
+                if key in {"/AA", "/OpenAction"} and "JavaScript" in repr(value):
+                    found.append(f"{where}: {key} runs JavaScript")
+                if not getattr(value, "is_indirect", False):  # indirect objects are visited on their own
+                    visit(value, f"{where}{key}")
+        elif isinstance(obj, pikepdf.Array):
+            for index, item in enumerate(obj):
+                if not getattr(item, "is_indirect", False):
+                    visit(item, f"{where}[{index}]")
+
+    for obj in pdf.objects:
+        visit(obj, f"object {obj.objgen}")
+    visit(pdf.trailer, "trailer")
+    return found
+
+
 def test_no_references_outside_the_file(botox_pdf: Path):
-    raw = botox_pdf.read_bytes()
-    assert b"file://" not in raw
-    assert b"/JavaScript" not in raw
+    with pikepdf.open(botox_pdf) as pdf:
+        assert len(pdf.objects) > 10
+        assert outward_references(pdf) == []
+
+
+def test_the_reference_search_finds_what_it_looks_for():
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
+    pdf.pages[0].obj.AA = pdf.make_indirect(pikepdf.Dictionary(O=pikepdf.Dictionary(S=pikepdf.Name.Launch)))
+    link = pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("file:///etc/passwd"))
+    pdf.pages[0].obj.Annots = pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(A=link))])
+    pdf.Root.Names = pikepdf.Dictionary(EmbeddedFiles=pikepdf.Dictionary(Names=pikepdf.Array()))
+    found = " ".join(outward_references(pdf))
+    for expected in ("/JS", "action /JavaScript", "/OpenAction runs JavaScript", "action /Launch",
+                     "/URI file:///etc/passwd", "/EmbeddedFiles"):
+        assert expected in found
 
 
 def test_text_has_no_leftover_markup(botox_pdf: Path):

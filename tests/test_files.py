@@ -1,0 +1,36 @@
+"""Writing files: atomically, with a normal file mode, and without loading WeasyPrint."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from clinic_handouts.files import write_atomic
+
+
+def test_written_file_has_the_usual_mode(tmp_path: Path):
+    old = os.umask(0o022)
+    try:
+        path = write_atomic(tmp_path / "sub" / "a.yaml", b"x: 1\n")
+    finally:
+        os.umask(old)
+    assert path.read_bytes() == b"x: 1\n"
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in path.parent.iterdir()] == ["a.yaml"]
+
+
+def test_writing_yaml_and_json_does_not_load_weasyprint():
+    code = (
+        "import sys\n"
+        "import clinic_handouts.files, clinic_handouts.scaffold, clinic_handouts.schema, clinic_handouts.importing\n"
+        "assert 'weasyprint' not in sys.modules, 'weasyprint imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_pdf_still_offers_write_atomic():
+    from clinic_handouts import pdf
+
+    assert pdf.write_atomic is write_atomic
