@@ -28,10 +28,11 @@ from pydantic import ValidationError
 
 from .errors import HandoutError, Problem
 from .fhir import write_document_reference
+from .files import write_atomic
 from .library import Project
 from .loading import plain_message
 from .packets import PacketBuilder, RenderedVariant, Variant, default_file_name
-from .pdf import collect_warnings, write_atomic
+from .pdf import collect_warnings
 from .visits import Visit
 
 COLUMNS = (

@@ -138,7 +138,7 @@ def parser() -> argparse.ArgumentParser:
     handout.add_argument("handout", metavar="ID_OR_PATH", help="handout id (botox) or YAML file")
     handout.add_argument("--clinic", default="example", help="clinic id or folder")
     handout.add_argument("--paper", choices=["letter", "a4"], default=None,
-                         help="paper size (default: the clinic's)")
+                         help="paper size (default: the clinic's; another size adds it to the file name)")
     handout.add_argument("-o", "--output", type=Path, default=None, help="PDF file to write")
     handout.add_argument("--strict", action="store_true", help="treat rendering warnings as errors")
     handout.add_argument("--large-print", action="store_true", help="18 pt body, wide margins, one column")

@@ -15,9 +15,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .files import write_atomic
 from .models import Clinic
 from .packets import creation_date_of_visit
-from .pdf import write_atomic
 from .visits import Visit
 
 LOINC = "http://loinc.org"

@@ -20,9 +20,6 @@ from .archival import PDF_VARIANT
 from .claims import finish
 from .errors import HandoutError, Problem
 from .fetcher import AssetFetcher, RefusedURLError
-
-# Re-exported for compatibility: batch, cli, packets and fhir still import it from here.
-from .files import write_atomic  # noqa: F401
 from .library import Project
 
 WEASYPRINT_LOGGER = logging.getLogger("weasyprint")

@@ -28,9 +28,3 @@ def test_writing_yaml_and_json_does_not_load_weasyprint():
         "assert 'weasyprint' not in sys.modules, 'weasyprint imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
-
-
-def test_pdf_still_offers_write_atomic():
-    from clinic_handouts import pdf
-
-    assert pdf.write_atomic is write_atomic
