@@ -139,10 +139,14 @@ def build_packets(
     problems: list[Problem] = []
     for path in visit_files:
         try:
-            visit = load_visit(path)
+            visit, document = load_visit(path)
+        except HandoutError as exc:
+            problems.extend(exc.problems)
+            continue
+        try:
             packet = builder.build(visit, duplex=duplex, large_print=large_print)
         except HandoutError as exc:
-            problems.extend(p if p.file else Problem(p.message, file=path) for p in exc.problems)
+            problems.extend(document.place(p) for p in exc.problems)
             continue
         target = write_atomic(output or out_dir / default_file_name(visit), packet.data)
         record = None

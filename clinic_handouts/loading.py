@@ -46,6 +46,14 @@ class YamlDocument:
                 found = self.positions[current]
         return found
 
+    def place(self, problem: Problem) -> Problem:
+        """Give a problem found after loading (it names a field, e.g. ``handouts.1``) this file and line."""
+        if problem.file is not None:
+            return problem
+        loc = tuple(int(p) if p.isdigit() else p for p in (problem.field or "").split(".") if p)
+        line, column = self.locate(loc)
+        return Problem(problem.message, file=self.path, line=line, column=column, field=problem.field)
+
 
 class _Loader(yaml.SafeLoader):
     """SafeLoader that leaves dates as text: pydantic parses them and can say where a bad one is."""
@@ -239,32 +247,15 @@ def load_clinic(folder: Path) -> Clinic:
     clinic = validate(Clinic, document)
     logo = folder / clinic.logo
     if not logo.resolve().is_relative_to(folder.resolve()):
+        wrong = f"logo file '{clinic.logo}' is outside {folder}; put the logo itself in the clinic's folder"
+    elif not logo.is_file():
+        wrong = f"logo file '{clinic.logo}' not found in {folder}; put the file there or fix the name"
+    elif logo.suffix.lower() not in {".svg", ".png", ".jpg", ".jpeg"}:
+        wrong = "the logo must be an .svg, .png or .jpg file"
+    else:
+        wrong = None
+    if wrong:
         line, column = document.locate(("logo",))
-        raise HandoutError(
-            Problem(
-                f"logo file '{clinic.logo}' is outside {folder}; put the logo itself in the clinic's folder",
-                file=path,
-                line=line,
-                column=column,
-                field="logo",
-            )
-        )
-    if not logo.is_file():
-        line, column = document.locate(("logo",))
-        raise HandoutError(
-            Problem(
-                f"logo file '{clinic.logo}' not found in {folder}; put the file there or fix the name",
-                file=path,
-                line=line,
-                column=column,
-                field="logo",
-            )
-        )
-    if logo.suffix.lower() not in {".svg", ".png", ".jpg", ".jpeg"}:
-        line, column = document.locate(("logo",))
-        raise HandoutError(
-            Problem("the logo must be an .svg, .png or .jpg file", file=path, line=line,
-                    column=column, field="logo")
-        )
+        raise HandoutError(Problem(wrong, file=path, line=line, column=column, field="logo"))
     return clinic.bind(folder.name, str(folder))
 

@@ -143,6 +143,11 @@ class RenderedVariant:
         return _RenderedHandout(pdf, len(pdf.pages), self.mcids, self.findings)
 
 
+def _at(problem: Problem, field: str) -> Problem:
+    """A problem about one of the visit's references names that field (a visit file can then show its line)."""
+    return problem if problem.file or problem.field else Problem(problem.message, field=field)
+
+
 def default_file_name(visit: Visit) -> str:
     """``DATE_VISITID.pdf``: identifies the packet without any patient detail."""
     return f"{visit.date.isoformat()}_{visit.visit_id}.pdf"
@@ -239,13 +244,13 @@ class PacketBuilder:
         try:
             clinic = self.clinic(visit.clinic)
         except HandoutError as exc:
-            problems += exc.problems
+            problems += [_at(p, "clinic") for p in exc.problems]
         handouts = []
-        for handout_id in visit.handouts:
+        for index, handout_id in enumerate(visit.handouts):
             try:
                 handouts.append(self.handout(handout_id, visit.patient.language))
             except HandoutError as exc:
-                problems += exc.problems
+                problems += [_at(p, f"handouts.{index}") for p in exc.problems]
         if problems or clinic is None:
             raise HandoutError(problems)
         return clinic, handouts

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
-from .loading import read_yaml, validate
+from .loading import YamlDocument, read_yaml, validate
 from .models import Strict, Text
 
 VisitId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
@@ -53,6 +53,11 @@ class Visit(Strict):
         return value
 
 
-def load_visit(path: Path) -> Visit:
-    """Read and validate a visit YAML file; problems carry file and line."""
-    return validate(Visit, read_yaml(path))
+def load_visit(path: Path) -> tuple[Visit, YamlDocument]:
+    """Read and validate a visit YAML file; problems carry file and line.
+
+    The document is returned too, so later problems (an unknown handout id)
+    can be placed on their line.
+    """
+    document = read_yaml(path)
+    return validate(Visit, document), document

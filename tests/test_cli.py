@@ -21,7 +21,7 @@ def test_main_job_renders_every_handout_and_the_example_packets(scratch_project:
     shutil.copytree(ROOT / "examples", scratch_project.root / "examples")
     visits = example_visits(scratch_project)
     assert len(visits) >= 2
-    packets = sorted(default_file_name(load_visit(v)) for v in visits)
+    packets = sorted(default_file_name(load_visit(v)[0]) for v in visits)
     out = tmp_path / "out"
     assert main(["--root", str(scratch_project.root), "--out-dir", str(out)]) == 0
     written = sorted(p.name for p in out.glob("*.pdf"))

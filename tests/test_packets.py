@@ -207,3 +207,15 @@ def test_a_name_too_long_for_the_page_stamp_is_an_error_not_a_cut(two_handouts: 
     message = str(caught.value)
     assert message.startswith("visit V-100: the patient's name is too long to print in full")
     assert "Maria" not in message and "1952" not in message
+
+
+def test_unknown_references_in_a_visit_file_point_at_their_line(two_handouts: Project, tmp_path: Path, capsys):
+    visit_file = tmp_path / "visit.yaml"
+    visit_file.write_text(
+        "visit_id: V-9\ndate: 2026-11-27\nclinic: nowhere\nclinician: Dr. Lee\n"
+        f"patient:\n  name: {NAME}\n  dob: 1952-02-29\nhandouts:\n  - botox\n  - botx\n"
+    )
+    assert main(["--root", str(two_handouts.root), "packet", str(visit_file)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {visit_file}:3:1: clinic: unknown clinic 'nowhere'" in err
+    assert f"error: {visit_file}:10:5: handouts.1: unknown handout 'botx'; did you mean 'botox'?" in err
