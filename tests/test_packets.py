@@ -64,6 +64,7 @@ def test_page_count_and_duplex_padding(packet):
     assert 2 in blanks
     for n in blanks:
         assert n + 1 in [item.first_page for item in packet.items]
+        assert "Questions?" not in texts[n - 1]  # a padding page holds its note and the identifiers only
 
 
 def test_no_duplex_has_no_blank_pages(two_handouts: Project):
