@@ -65,6 +65,8 @@ def test_logo_qr_headings_and_lists_are_tagged(botox: bytes):
     with pikepdf.open(io.BytesIO(botox)) as pdf:
         alts = [str(f.Alt) for f in _elements(pdf, "/Figure")]
         assert alts == ["Riverside Pain & Spine Center logo",
+                        # the pictograms beside the headings of the parts that say what to do
+                        "Information", "Dictionary", "Checklist", "Home", "Telephone", "Warning",
                         "QR code that opens https://riverside-pain.example/handouts/botox"]
         assert len(_elements(pdf, "/H1")) == 1 and len(_elements(pdf, "/H2")) >= 10
         # the glossary: one list item per word, the word as its label, the meaning as its body
