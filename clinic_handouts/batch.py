@@ -307,7 +307,8 @@ def _run(
             needs[item.row] = planner.variants(item.visit)
         except HandoutError as exc:
             yield _failed(item, out_dir, "; ".join(p.message for p in exc.problems))
-    distinct = sorted({v for variants in needs.values() for v in variants}, key=repr)
+    # Longest first (large print has more pages), so neither worker is left with a long one at the end.
+    distinct = sorted({v for variants in needs.values() for v in variants}, key=lambda v: (not v.large_print, repr(v)))
 
     context = multiprocessing.get_context("fork")
     options = {"max_workers": jobs, "mp_context": context, "initializer": _start_worker,
