@@ -47,11 +47,12 @@ def schedule(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def batch_run(schedule: Path, tmp_path: Path, capsys, caplog):
+def batch_run(schedule: Path, tmp_path: Path, capfd, caplog):
+    """Runs the batch; captures at the file-descriptor level, so the worker processes' output is seen too."""
     out = tmp_path / "packets"
     caplog.set_level(logging.DEBUG)
     status = main(["batch", str(schedule), "-o", str(out), "--jobs", "2"])
-    captured = capsys.readouterr()
+    captured = capfd.readouterr()
     return status, out, captured.out + captured.err + caplog.text
 
 
@@ -153,7 +154,7 @@ def test_row_numbers_odd_cells_and_invalid_ids(tmp_path: Path, capsys):
 
 
 def test_failed_row_removes_its_stale_packet_and_worker_bugs_do_not_stop_the_batch(
-    schedule: Path, tmp_path: Path, monkeypatch, capsys
+    schedule: Path, tmp_path: Path, monkeypatch, capfd
 ):
     from clinic_handouts.packets import PacketBuilder
 
@@ -164,7 +165,8 @@ def test_failed_row_removes_its_stale_packet_and_worker_bugs_do_not_stop_the_bat
 
     def broken(self, visit, **kwargs):
         if visit.visit_id == "G7":
-            raise ZeroDivisionError("a bug")
+            detail = f"a bug near {visit.patient.name}"
+            raise ZeroDivisionError(detail)
         return original(self, visit, **kwargs)
 
     monkeypatch.setattr(PacketBuilder, "build", broken)  # inherited by the forked workers
@@ -174,4 +176,6 @@ def test_failed_row_removes_its_stale_packet_and_worker_bugs_do_not_stop_the_bat
     assert manifest[9]["error"] == "internal error (ZeroDivisionError); please report it"
     assert not (out / "2026-11-27_G7.pdf").exists()  # yesterday's packet for it cannot be printed by mistake
     assert manifest[2]["status"] == "ok" and (out / "2026-11-27_A1.pdf").is_file()
-    assert "a bug" not in capsys.readouterr().err  # exception text may quote patient data: never shown
+    err = capfd.readouterr().err  # the workers' stderr included
+    assert "row 9, visit G7: internal error ZeroDivisionError" in err  # where it happened, for the bug report
+    assert "a bug near" not in err and "Nguyễn" not in err  # the exception's text may quote the patient: never shown
