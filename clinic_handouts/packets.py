@@ -117,7 +117,9 @@ class Variant:
 
 
 @dataclass(frozen=True)
-class _RenderedHandout:
+class _TaggedPart:
+    """A tagged, repaired and checked PDF that goes into packets: a handout variant, or a cover."""
+
     pdf: pikepdf.Pdf
     pages: int
     #: each page's MCIDs, read once: the packet copies pages unchanged, so the merge can be checked against them
@@ -138,9 +140,9 @@ class RenderedVariant:
     mcids: tuple[tuple[int, ...], ...]
     findings: tuple[Finding, ...]
 
-    def open(self) -> _RenderedHandout:
+    def open(self) -> _TaggedPart:
         pdf = pikepdf.open(io.BytesIO(self.data))
-        return _RenderedHandout(pdf, len(pdf.pages), self.mcids, self.findings)
+        return _TaggedPart(pdf, len(pdf.pages), self.mcids, self.findings)
 
 
 def _at(problem: Problem, field: str) -> Problem:
@@ -178,7 +180,7 @@ class PacketBuilder:
     _renderer: Renderer | None = None
     _clinics: dict[str, Clinic] = field(default_factory=dict)
     _handouts: dict[tuple[str, str], tuple[Handout, bool]] = field(default_factory=dict)
-    _rendered: dict[Variant, _RenderedHandout] = field(default_factory=dict)
+    _rendered: dict[Variant, _TaggedPart] = field(default_factory=dict)
     _cover_pages: dict[tuple, int] = field(default_factory=dict)
 
     @property
@@ -217,7 +219,7 @@ class PacketBuilder:
         """A handout as a tagged PDF laid out for packets (room for the patient identifiers), repaired and checked."""
         return self._render(variant).portable()
 
-    def _render(self, variant: Variant) -> _RenderedHandout:
+    def _render(self, variant: Variant) -> _TaggedPart:
         handout, _ = self.handout(variant.handout_id, variant.language)
         clinic = self.clinic(variant.clinic_id)
         html = handout_html(
@@ -232,7 +234,7 @@ class PacketBuilder:
         for variant, part in rendered.items():
             self._rendered[variant] = part.open()
 
-    def rendered(self, variant: Variant) -> _RenderedHandout:
+    def rendered(self, variant: Variant) -> _TaggedPart:
         if variant not in self._rendered:
             self._rendered[variant] = self._render(variant)
         return self._rendered[variant]
@@ -342,19 +344,19 @@ class PacketBuilder:
         return self.renderer.layout(html)
 
 
-def _checked_part(pdf: pikepdf.Pdf) -> _RenderedHandout:
+def _checked_part(pdf: pikepdf.Pdf) -> _TaggedPart:
     """A tagged part of a packet with its MCIDs per page and what the part checks found in it."""
     mcids = tuple(tuple(marked_content(page)[0]) for page in pdf.pages)
     marked = {index: (list(ids), []) for index, ids in enumerate(mcids)}
     findings = tuple(run_checks(pdf, PART_CHECKS, marked=marked).findings)
-    return _RenderedHandout(pdf, len(pdf.pages), mcids, findings)
+    return _TaggedPart(pdf, len(pdf.pages), mcids, findings)
 
 
 def _assemble(
-    cover_part: _RenderedHandout,
+    cover_part: _TaggedPart,
     extras: pikepdf.Pdf,
     items: list[PacketItem],
-    parts: list[_RenderedHandout],
+    parts: list[_TaggedPart],
     total: int,
     stamp: StampBox,
     identity_height: float,
@@ -377,7 +379,7 @@ def _assemble(
     directions: list[str] = []
     findings: list[Finding] = list(cover_part.findings)
 
-    def add_tagged(part: _RenderedHandout, language: str | None) -> None:
+    def add_tagged(part: _TaggedPart, language: str | None) -> None:
         first = len(out.pages)
         for page in part.pdf.pages:
             out.pages.append(page)
