@@ -360,11 +360,15 @@ def import_page(
     if output is None:
         handout_id = check_id(slug(page.title), "handout")
         output = project.handouts_dir / f"{handout_id}.yaml"
+    refusal = Problem("already exists; not overwritten (use --force to replace it)", file=output)
     if output.exists() and not force:
-        raise HandoutError(Problem("already exists; not overwritten (use --force to replace it)", file=output))
+        raise HandoutError(refusal)
     text = handout_yaml(handout_data(page, page_path.name, today or date.today()), page_path.name)
     handout = _validated(text, output)
-    write_atomic(output, text.encode("utf-8"))
+    try:
+        write_atomic(output, text.encode("utf-8"), replace=force)
+    except FileExistsError:
+        raise HandoutError(refusal) from None
     return Imported(output, handout, tuple(page.skipped))
 
 

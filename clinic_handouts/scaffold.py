@@ -92,4 +92,7 @@ def new_handout(project: Project, handout_id: str, *, today: date | None = None)
     if path.exists():
         raise HandoutError(Problem("already exists; not overwritten (choose another id)", file=path))
     title = handout_id.replace("-", " ").replace("_", " ").title()
-    return write_atomic(path, outline(title, today or date.today()).encode("utf-8"))
+    try:
+        return write_atomic(path, outline(title, today or date.today()).encode("utf-8"), replace=False)
+    except FileExistsError:
+        raise HandoutError(Problem("already exists; not overwritten (choose another id)", file=path)) from None

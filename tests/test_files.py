@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from clinic_handouts.files import write_atomic
 
 
@@ -28,3 +30,14 @@ def test_writing_yaml_and_json_does_not_load_weasyprint():
         "assert 'weasyprint' not in sys.modules, 'weasyprint imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_no_replace_never_overwrites(tmp_path):
+    target = tmp_path / "h.yaml"
+    target.write_text("the clinic's own file")
+    with pytest.raises(FileExistsError):
+        write_atomic(target, b"new", replace=False)
+    assert target.read_text() == "the clinic's own file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["h.yaml"]  # no temporary file left
+    fresh = write_atomic(tmp_path / "new.yaml", b"new", replace=False)
+    assert fresh.read_bytes() == b"new"
