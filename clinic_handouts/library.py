@@ -55,7 +55,7 @@ class Project:
                 ids.add(handout_id)
         return sorted(ids)
 
-    def handout_path(self, id_or_path: str, language: str = "en") -> Path:
+    def handout_path(self, id_or_path: str) -> Path:
         """The file of a handout given by id (``botox``) or by path."""
         candidate = Path(id_or_path)
         if candidate.suffix in {".yaml", ".yml"}:
@@ -63,13 +63,21 @@ class Project:
                 raise HandoutError(Problem(f"handout file not found: {candidate}"))
             return candidate
         check_id(id_or_path, "handout")
-        name = f"{id_or_path}.yaml" if language == "en" else f"{id_or_path}.{language}.yaml"
-        path = self.handouts_dir / name
+        path = self.handouts_dir / f"{id_or_path}.yaml"
         if not path.is_file():
-            if language != "en" and (self.handouts_dir / f"{id_or_path}.yaml").is_file():
-                raise HandoutError(Problem(f"handout '{id_or_path}' has no '{language}' translation"))
             raise HandoutError(Problem(_unknown("handout", id_or_path, self.handout_ids())))
         return path
+
+    def handout_in(self, handout_id: str, language: str) -> tuple[Path, bool]:
+        """The handout's file in a language, or the English one when there is no translation.
+
+        Returns the file and whether it is that English fallback.
+        """
+        english = self.handout_path(handout_id)
+        if language == "en":
+            return english, False
+        translation = self.handouts_dir / f"{handout_id}.{language}.yaml"
+        return (translation, False) if translation.is_file() else (english, True)
 
     def clinic_ids(self) -> list[str]:
         return sorted(p.parent.name for p in self.clinics_dir.glob("*/clinic.yaml"))

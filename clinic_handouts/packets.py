@@ -201,12 +201,8 @@ class PacketBuilder:
         """The handout in the patient's language, or in English (fallback=True) if there is none."""
         key = (handout_id, language)
         if key not in self._handouts:
-            translation = self.project.handouts_dir / f"{handout_id}.{language}.yaml"
-            if language != "en" and translation.is_file():
-                self._handouts[key] = (load_handout(translation), False)
-            else:
-                path = self.project.handout_path(handout_id)
-                self._handouts[key] = (load_handout(path), language != "en")
+            path, fallback = self.project.handout_in(handout_id, language)
+            self._handouts[key] = (load_handout(path), fallback)
         return self._handouts[key]
 
     def variants(self, visit: Visit, paper: str | None = None) -> list[Variant]:
