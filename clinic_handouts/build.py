@@ -20,7 +20,7 @@ from .library import Project
 from .loading import load_clinic, load_handout
 from .models import Clinic, Handout
 from .packets import PacketBuilder, default_file_name
-from .pdf import Rendered, render_pdf
+from .pdf import Rendered, Renderer, render_pdf
 from .visits import load_visit
 
 
@@ -33,6 +33,12 @@ class Built:
     warnings: tuple[str, ...] = ()
     #: the FHIR DocumentReference written beside a packet (``--fhir``)
     fhir: Path | None = None
+
+
+def _refuse_folder(output: Path | None) -> None:
+    """``-o`` names a file; a folder there is a mistake to report before any work is done."""
+    if output is not None and output.is_dir():
+        raise HandoutError(Problem(f"{output} is a folder; give a file name ending in .pdf"))
 
 
 def output_name(handout: Handout, paper: str | None = None, large_print: bool = False) -> str:
@@ -54,10 +60,11 @@ def render_handout(
     *,
     strict: bool = False,
     large_print: bool = False,
+    renderer: Renderer | None = None,
 ) -> Rendered:
     """Steps 3 and 4: HTML from the templates, then the PDF, dated by SOURCE_DATE_EPOCH or the review."""
     html = handout_html(project, handout, clinic, paper, large_print=large_print)
-    return render_pdf(html, project, creation_date(handout.review.reviewed_on), strict=strict)
+    return render_pdf(html, project, creation_date(handout.review.reviewed_on), strict=strict, renderer=renderer)
 
 
 def build_handout(
@@ -71,8 +78,7 @@ def build_handout(
     large_print: bool = False,
 ) -> Built:
     """Build one handout PDF: the ``handout`` command."""
-    if output is not None and output.is_dir():
-        raise HandoutError(Problem(f"{output} is a folder; give a file name ending in .pdf"))
+    _refuse_folder(output)
     clinic = load_clinic(project.clinic_folder(clinic_ref))
     handout = load_handout(project.handout_path(handout_ref))
     rendered = render_handout(project, handout, clinic, paper, strict=strict, large_print=large_print)
@@ -94,10 +100,11 @@ def build_library(
     out_dir = out_dir or project.root / "out"
     built: list[Built] = []
     problems: list[Problem] = []
+    renderer = Renderer(project)  # the stylesheet and fonts loaded once for the whole library
     for path in sorted(project.handouts_dir.glob("*.yaml")):
         try:
             handout = load_handout(path)
-            rendered = render_handout(project, handout, clinic, strict=strict)
+            rendered = render_handout(project, handout, clinic, strict=strict, renderer=renderer)
             target = write_atomic(out_dir / output_name(handout), rendered.data)
         except HandoutError as exc:
             problems.extend(exc.problems)
@@ -132,8 +139,7 @@ def build_packets(
     """
     if output is not None and len(visit_files) != 1:
         raise ValueError("output names one packet: give exactly one visit file")
-    if output is not None and output.is_dir():
-        raise HandoutError(Problem(f"{output} is a folder; give a file name ending in .pdf"))
+    _refuse_folder(output)
     builder = PacketBuilder(project, strict=strict)
     built: list[Built] = []
     problems: list[Problem] = []

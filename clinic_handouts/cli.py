@@ -61,8 +61,6 @@ def cmd_handout(args: argparse.Namespace, project: Project) -> int:
 
 
 def cmd_packet(args: argparse.Namespace, project: Project) -> int:
-    if args.output is not None and args.output.is_dir():
-        return _fail([Problem(f"{args.output} is a folder; give a file name ending in .pdf")])
     built, problems = build_packets(
         project, [args.visit], project.root / "out", duplex=not args.no_duplex, strict=args.strict,
         large_print=args.large_print, fhir=args.fhir, output=args.output,

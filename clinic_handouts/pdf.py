@@ -111,10 +111,14 @@ def render_pdf(
     created: datetime | None = None,
     *,
     strict: bool = False,
+    renderer: Renderer | None = None,
 ) -> Rendered:
-    """HTML to a finished PDF (PDF/A-3u and PDF/UA-1 when the checks pass); in strict mode a warning is an error."""
+    """HTML to a finished PDF (PDF/A-3u and PDF/UA-1 when the checks pass); in strict mode a warning is an error.
+
+    Pass a ``renderer`` to reuse its parsed stylesheet and fonts across documents.
+    """
     with collect_warnings() as warnings:
-        document = Renderer(project).layout(html)
+        document = (renderer or Renderer(project)).layout(html)
         data = pdf_bytes(document)
     if strict and warnings:
         raise HandoutError([Problem(f"WeasyPrint: {w}") for w in warnings])
