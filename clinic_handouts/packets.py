@@ -182,6 +182,7 @@ class PacketBuilder:
     _handouts: dict[tuple[str, str], tuple[Handout, bool]] = field(default_factory=dict)
     _rendered: dict[Variant, _TaggedPart] = field(default_factory=dict)
     _cover_pages: dict[tuple, int] = field(default_factory=dict)
+    _lines: dict[tuple, PageLines] = field(default_factory=dict)
 
     @property
     def renderer(self) -> Renderer:
@@ -280,8 +281,8 @@ class PacketBuilder:
                     raise HandoutError(Problem(
                         f"visit {visit.visit_id}: the packet would have {total} pages, more than {MAX_PAGES}; "
                         "split the handouts over two visits"))
-                document = self._cover(visit, clinic, paper, items, total, stamp, large)
-                laid_out_cover = len(document.pages) - 2  # the stamp sheet and the blank note follow
+                document = self._cover(visit, clinic, paper, items, stamp, large)
+                laid_out_cover = len(document.pages) - 1  # the identifiers' sheet follows
                 if laid_out_cover == cover_pages:
                     break
                 cover_pages = laid_out_cover
@@ -291,19 +292,18 @@ class PacketBuilder:
             cover_pdf = pikepdf.open(io.BytesIO(pdf_bytes(document.copy(document.pages[:cover_pages]))))
             make_accessible(cover_pdf)
             cover = _checked_part(cover_pdf)
-            sheet, blank_note = document.pages[cover_pages:]
-            identity, lines, identity_height = _split_stamps(sheet, total)
+            identity_sheet = document.pages[cover_pages]
+            identity_height = _height_of(identity_sheet, "stamp-identity")
             if identity_height + stamp.line > stamp.height + 0.5:
                 # Never print a page whose identifiers are cut off: both must show in full on every page.
                 raise HandoutError(Problem(
                     f"visit {visit.visit_id}: the patient's name is too long to print in full with the "
                     "date of birth at the foot of every page; shorten it in the schedule (for example, "
                     "initials for middle names)"))
-            extras = pikepdf.open(io.BytesIO(
-                document.copy([identity, *lines, blank_note]).write_pdf(pdf_tags=False)
-            ))
-            drop_empty_resources(extras)
-            finished = _assemble(cover, extras, items, parts, total, stamp, identity_height, visit.date)
+            identity = pikepdf.open(io.BytesIO(document.copy([identity_sheet]).write_pdf(pdf_tags=False)))
+            drop_empty_resources(identity)
+            lines = self._page_lines(clinic, _cover_language(visit), paper, large, total)
+            finished = _assemble(cover, identity, lines, items, parts, total, stamp, identity_height, visit.date)
         if self.strict and warnings:
             # The warnings' text may quote the cover (the patient's name): count them, don't repeat them.
             raise HandoutError(Problem(
@@ -317,27 +317,61 @@ class PacketBuilder:
         return Packet(finished.data, total, tuple(items), (*notes, *finished.warnings), title, language)
 
     def _cover(
-        self, visit: Visit, clinic: Clinic, paper: str, items: list[PacketItem], total: int, stamp: StampBox,
-        large_print: bool,
-    ):
-        # The cover speaks the patient's language when the templates have a catalog for it;
-        # otherwise all of it is English, never a mixture.
-        language = visit.patient.language if has_catalog(visit.patient.language) else "en"
+        self, visit: Visit, clinic: Clinic, paper: str, items: list[PacketItem], stamp: StampBox, large_print: bool,
+    ) -> weasyprint.Document:
+        """The cover page(s), then a sheet with the patient's identifiers."""
         html = render(
             self.project,
             "packet.html",
             clinic,
-            language,
+            _cover_language(visit),
             paper,
             visit=visit,
             patient=visit.patient,
             items=items,
-            total_pages=total,
             stamp=stamp,
             fallbacks=[i for i in items if i.fallback],
             large_print=large_print,
         )
         return self.renderer.layout(html)
+
+    def _page_lines(self, clinic: Clinic, language: str, paper: str, large_print: bool, total: int) -> PageLines:
+        """The "Page N of M" lines and the blank-page note of every packet with ``total`` pages, laid out once."""
+        key = (clinic.id, language, paper, large_print, total)
+        if key not in self._lines:
+            stamp = LARGE_STAMP if large_print else STAMP
+            html = render(self.project, "packet_pages.html", clinic, language, paper,
+                          total_pages=total, stamp=stamp, large_print=large_print)
+            document = self.renderer.layout(html)
+            sheet, blank_note = document.pages
+            pdf = pikepdf.open(io.BytesIO(
+                document.copy([*_split_lines(sheet, total), blank_note]).write_pdf(pdf_tags=False)
+            ))
+            drop_empty_resources(pdf)
+            self._lines[key] = PageLines.of(pdf, stamp.line)
+        return self._lines[key]
+
+
+def _cover_language(visit: Visit) -> str:
+    """The cover speaks the patient's language when the templates have a catalog for it;
+    otherwise all of it is English, never a mixture."""
+    return visit.patient.language if has_catalog(visit.patient.language) else "en"
+
+
+@dataclass(frozen=True)
+class PageLines:
+    """What every packet of one length shares: a Form XObject per "Page N of M" line, and the blank-page note."""
+
+    pdf: pikepdf.Pdf
+    lines: tuple[pikepdf.Object, ...]
+    blank_note: pikepdf.Object
+
+    @classmethod
+    def of(cls, pdf: pikepdf.Pdf, line_height: float) -> PageLines:
+        """From a PDF with one line at the top of each page, then the note's page."""
+        *line_pages, note_page = pdf.pages
+        return cls(pdf, tuple(_band(pdf, page, 0, line_height) for page in line_pages),
+                   pdf.make_indirect(note_page.as_form_xobject()))
 
 
 def _checked_part(pdf: pikepdf.Pdf) -> _TaggedPart:
@@ -350,7 +384,8 @@ def _checked_part(pdf: pikepdf.Pdf) -> _TaggedPart:
 
 def _assemble(
     cover_part: _TaggedPart,
-    extras: pikepdf.Pdf,
+    identity_sheet: pikepdf.Pdf,
+    lines: PageLines,
     items: list[PacketItem],
     parts: list[_TaggedPart],
     total: int,
@@ -383,22 +418,21 @@ def _assemble(
         directions.extend([text_direction(language) if language else cover_direction] * len(part.pdf.pages))
 
     add_tagged(cover_part, None)
-    blank_note = extras.pages[total + 1]  # after the identifiers and the page lines
+    blank_note = out.copy_foreign(lines.blank_note)
     for item, part in zip(items, parts, strict=True):
         while len(out.pages) < item.first_page - 1:
             blank = out.add_blank_page(page_size=(width, height))
-            _draw_artifact(out, blank, out.copy_foreign(blank_note.as_form_xobject()), 0, 0)
+            _draw_artifact(out, blank, blank_note, 0, 0)
             directions.append(cover_direction)
         add_tagged(part, item.handout.language)
         findings += part.findings
 
     top = stamp.bottom + stamp.height
-    identity = _strip(out, extras.pages[0], 0, identity_height)
-    for number, (page, direction) in enumerate(zip(out.pages, directions, strict=True), start=1):
+    identity = out.copy_foreign(_band(identity_sheet, identity_sheet.pages[0], 0, identity_height))
+    for page, direction, line in zip(out.pages, directions, lines.lines, strict=True):
         x = stamp.right if direction == "rtl" else width - stamp.right - stamp.width
         _draw_artifact(out, page, identity, x, top - identity_height)
-        line = _strip(out, extras.pages[number], identity_height, stamp.line)
-        _draw_artifact(out, page, line, x, top - identity_height - stamp.line)
+        _draw_artifact(out, page, out.copy_foreign(line), x, top - identity_height - stamp.line)
 
     structure.finish()
     _copy_document_settings(cover, out)
@@ -412,9 +446,9 @@ def _assemble(
     return Finished(save(out), claimed)
 
 
-def _strip(out: pikepdf.Pdf, source: pikepdf.Page, offset: float, height: float) -> pikepdf.Object:
-    """A Form XObject showing the band of ``source`` that starts ``offset`` points below its top."""
-    form = out.copy_foreign(source.as_form_xobject())
+def _band(pdf: pikepdf.Pdf, page: pikepdf.Page, offset: float, height: float) -> pikepdf.Object:
+    """A Form XObject (in ``pdf``) showing the band of ``page`` that starts ``offset`` points below its top."""
+    form = pdf.make_indirect(page.as_form_xobject())
     top = float(form.BBox[3]) - offset
     form.BBox = Array([form.BBox[0], top - height, form.BBox[2], top])
     return form
@@ -437,36 +471,42 @@ def _draw_artifact(out: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object, x
     page.contents_add(f"Q\n/Artifact BMC q 1 0 0 1 {dx:.3f} {dy:.3f} cm {name} Do Q EMC\n".encode())
 
 
-def _split_stamps(sheet: weasyprint.Page, count: int) -> tuple[weasyprint.Page, list[weasyprint.Page], float]:
-    """Cut the laid-out stamp sheet into the identifiers and one page per "Page N of M" line.
+def _split_lines(sheet: weasyprint.Page, count: int) -> list[weasyprint.Page]:
+    """Cut a laid-out sheet of "Page N of M" lines into one page per line, each line moved to the top.
 
-    Laying out one sheet costs a fraction of laying out a page per stamp;
-    giving each line a page of its own (moved up to where the first line is)
-    keeps each packet page's text its own: no hidden "Page 7 of 9" on page 3.
-    Returns the identifiers' page, the line pages and the identifiers' height in points.
+    Laying out one sheet costs a fraction of laying out a page per line;
+    giving each line a page of its own keeps each packet page's text its own:
+    no hidden "Page 7 of 9" on page 3. (This uses WeasyPrint's box tree,
+    ``Page._page_box``, which is not public API.)
     """
     path = [sheet._page_box]
-    while not any(_has_class(child, "stamp-identity") for child in path[-1].children):
+    while not any(_has_class(child, "stamp-page") for child in path[-1].children):
         path.append(next(c for c in path[-1].children if getattr(c, "children", None)))
-    identity = next(c for c in path[-1].children if _has_class(c, "stamp-identity"))
     lines = [c for c in path[-1].children if _has_class(c, "stamp-page")]
     if len(lines) != count:
         raise RuntimeError(f"stamp sheet holds {len(lines)} page lines, expected {count}")
-
-    def page_with(box: object) -> weasyprint.Page:
-        node = box
+    pages = []
+    for line in lines:
+        line = line.deepcopy()
+        line.translate(dy=lines[0].position_y - line.position_y)
+        node = line
         for parent in reversed(path):
             node = parent.copy_with_children([node])
         page = copy.copy(sheet)
         page._page_box = node
-        return page
+        pages.append(page)
+    return pages
 
-    moved = []
-    for line in lines:
-        line = line.deepcopy()
-        line.translate(dy=lines[0].position_y - line.position_y)
-        moved.append(page_with(line))
-    return page_with(identity), moved, identity.margin_height() * PT_PER_PX
+
+def _height_of(page: weasyprint.Page, name: str) -> float:
+    """Height in points of the first box of class ``name`` on a laid-out page (WeasyPrint's box tree)."""
+    boxes = [page._page_box]
+    while boxes:
+        box = boxes.pop(0)
+        if _has_class(box, name):
+            return box.margin_height() * PT_PER_PX
+        boxes.extend(getattr(box, "children", ()))
+    raise RuntimeError(f"no box of class {name!r} on the page")
 
 
 def _has_class(box: object, name: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pikepdf
@@ -83,14 +84,18 @@ def test_both_identifiers_and_packet_page_numbers_on_every_page(packet):
         assert len(re.findall(r"Page \d+ of \d+", text)) == 1, f"page {number} has two page numbers"
 
 
-def test_cover_lists_handouts_with_first_pages_and_whom_to_call(packet):
+def test_cover_lists_handouts_with_first_pages_and_whom_to_call(packet, tmp_path):
     cover = pdf_text(packet.data)[0]
     assert "Prepared for" in cover and NAME in cover
     assert "Visit date November 27, 2026" in cover
     assert "Clinician Dr. Ana Morales" in cover
     assert "Come back in 12 weeks." in cover
+    # As printed: each handout's title with its first page at the end of the same line.
+    (tmp_path / "packet.pdf").write_bytes(packet.data)
+    printed = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(tmp_path / "packet.pdf"), "-"],
+                             capture_output=True, text=True, check=True).stdout
     for item in packet.items:
-        assert f"{item.title} {item.first_page}" in cover
+        assert re.search(rf"^\s*{re.escape(item.title)}\s+page {item.first_page}\s*$", printed, re.M), printed
     assert "(541) 555-0142" in cover and "(541) 555-0199" in cover
 
 
