@@ -19,7 +19,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,16 +160,15 @@ def read_schedule(path: Path) -> tuple[list[ScheduledVisit], list[RowResult]]:
 
 # --- workers -----------------------------------------------------------------
 #
-# Two phases, each in a pool of worker processes started by fork:
+# One pool of worker processes, kept warm for the whole batch (fonts loaded,
+# stylesheet parsed, packet lengths' page lines laid out):
 #   1. every handout variant the day needs (handout, language, paper, print
-#      size) is rendered once, the variants shared out between the workers;
-#   2. the packets are assembled; the workers of this phase are forked after
-#      phase 1, so they start with every rendered handout already in memory.
+#      size) is rendered once, the longest first, shared out between workers;
+#   2. a visit's packet is handed to a worker as soon as all its variants are
+#      rendered, with those variants' bytes; so packets fill the time one
+#      worker would otherwise wait for the other's last variant.
 
 _builder: PacketBuilder | None = None
-_rendered: dict[Variant, RenderedVariant] = {}
-
-
 _fhir = False
 
 
@@ -177,7 +176,6 @@ def _start_worker(root: str, strict: bool, fhir: bool = False) -> None:
     global _builder, _fhir
     _builder = PacketBuilder(Project(Path(root)), strict=strict)
     _fhir = fhir
-    _builder.adopt(_rendered)
 
 
 def _render_variant(variant: Variant) -> tuple[Variant, RenderedVariant | None, str | None]:
@@ -193,9 +191,15 @@ def _render_variant(variant: Variant) -> tuple[Variant, RenderedVariant | None, 
     return variant, data, None
 
 
-def _build_one(item: ScheduledVisit, out_dir: str, duplex: bool) -> RowResult:
-    """Phase 2: build and write one packet; any failure becomes an error row, never a crash of the batch."""
+def _build_one(
+    item: ScheduledVisit, out_dir: str, duplex: bool, variants: dict[Variant, RenderedVariant] | None = None
+) -> RowResult:
+    """Phase 2: build and write one packet; any failure becomes an error row, never a crash of the batch.
+
+    ``variants``: the visit's handouts rendered by any worker (this one keeps those it has not seen).
+    """
     assert _builder is not None
+    _builder.adopt(variants or {})
     visit = item.visit
     started = time.perf_counter()
     try:
@@ -292,7 +296,6 @@ def _run(
     project: Project, items: list[ScheduledVisit], out_dir: Path, jobs: int, duplex: bool, strict: bool,
     fhir: bool = False,
 ) -> Iterator[RowResult]:
-    global _rendered
     if jobs <= 1 or len(items) <= 1:
         _start_worker(str(project.root), strict, fhir)
         for item in items:
@@ -309,29 +312,40 @@ def _run(
             yield _failed(item, out_dir, "; ".join(p.message for p in exc.problems))
     # Longest first (large print has more pages), so neither worker is left with a long one at the end.
     distinct = sorted({v for variants in needs.values() for v in variants}, key=lambda v: (not v.large_print, repr(v)))
-
-    context = multiprocessing.get_context("fork")
-    options = {"max_workers": jobs, "mp_context": context, "initializer": _start_worker,
-               "initargs": (str(project.root), strict, fhir)}
+    waiting = [item for item in items if item.row in needs]  # earliest appointments first
+    rendered: dict[Variant, RenderedVariant] = {}
     failed: dict[Variant, str] = {}
-    with ProcessPoolExecutor(**options) as pool:
-        for variant, data, error in pool.map(_render_variant, distinct):
-            if data is None:
-                failed[variant] = error or "could not be rendered"
-            else:
-                _rendered[variant] = data
-    try:
-        with ProcessPoolExecutor(**options) as pool:
-            futures = []
-            for item in items:
-                if item.row not in needs:
-                    continue
-                broken = [failed[v] for v in needs[item.row] if v in failed]
+
+    # fork: the workers start with the modules loaded; they are all started at the first submit,
+    # before the pool's own threads, so no lock can be inherited while held.
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker,
+        initargs=(str(project.root), strict, fhir),
+    ) as pool:
+        renders = {pool.submit(_render_variant, variant) for variant in distinct}
+        builds: set[Future[RowResult]] = set()
+        while renders or builds or waiting:
+            done, _ = wait(renders | builds, return_when=FIRST_COMPLETED) if renders or builds else (set(), set())
+            for future in done:
+                if future in renders:
+                    renders.discard(future)
+                    variant, data, error = future.result()
+                    if data is None:
+                        failed[variant] = error or "could not be rendered"
+                    else:
+                        rendered[variant] = data
+                else:
+                    builds.discard(future)
+                    yield future.result()
+            still_waiting = []
+            for item in waiting:
+                variants = needs[item.row]
+                broken = [failed[v] for v in variants if v in failed]
                 if broken:
                     yield _failed(item, out_dir, "; ".join(broken))
-                    continue
-                futures.append(pool.submit(_build_one, item, str(out_dir), duplex))
-            for future in futures:
-                yield future.result()
-    finally:
-        _rendered = {}
+                elif all(v in rendered for v in variants):
+                    ready = {v: rendered[v] for v in variants}
+                    builds.add(pool.submit(_build_one, item, str(out_dir), duplex, ready))
+                else:
+                    still_waiting.append(item)
+            waiting = still_waiting

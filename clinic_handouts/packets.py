@@ -28,7 +28,7 @@ import pikepdf
 import weasyprint
 from pikepdf import Array, Dictionary, Name
 
-from .archival import drop_empty_resources, make_accessible
+from .archival import drop_empty_resources, kids, make_accessible, parent_tree_entries
 from .claims import Finished, claim_if_conformant, save, set_dates
 from .conformance import PART_CHECKS, Finding, marked_content, run_checks
 from .errors import HandoutError, Problem
@@ -213,8 +213,11 @@ class PacketBuilder:
         return [Variant(h.id, h.language, clinic.id, paper, visit.patient.large_print) for h, _ in handouts]
 
     def render_variant(self, variant: Variant) -> RenderedVariant:
-        """A handout as a tagged PDF laid out for packets (room for the patient identifiers), repaired and checked."""
-        return self._render(variant).portable()
+        """A handout as a tagged PDF laid out for packets (room for the patient identifiers), repaired and checked.
+
+        The builder keeps it too, for the packets it builds next.
+        """
+        return self.rendered(variant).portable()
 
     def _render(self, variant: Variant) -> _TaggedPart:
         handout, _ = self.handout(variant.handout_id, variant.language)
@@ -229,7 +232,8 @@ class PacketBuilder:
     def adopt(self, rendered: dict[Variant, RenderedVariant]) -> None:
         """Use handouts rendered elsewhere (by another worker of the same batch)."""
         for variant, part in rendered.items():
-            self._rendered[variant] = part.open()
+            if variant not in self._rendered:
+                self._rendered[variant] = part.open()
 
     def rendered(self, variant: Variant) -> _TaggedPart:
         if variant not in self._rendered:
@@ -289,21 +293,23 @@ class PacketBuilder:
             if laid_out_cover != cover_pages or cover_pages < 1:
                 raise RuntimeError(f"packet layout did not settle: cover {laid_out_cover} pages, planned {cover_pages}")
             self._cover_pages[shape] = cover_pages
-            cover_pdf = pikepdf.open(io.BytesIO(pdf_bytes(document.copy(document.pages[:cover_pages]))))
-            make_accessible(cover_pdf)
-            cover = _checked_part(cover_pdf)
-            identity_sheet = document.pages[cover_pages]
-            identity_height = _height_of(identity_sheet, "stamp-identity")
+            identity_height = _height_of(document.pages[cover_pages], "stamp-identity")
             if identity_height + stamp.line > stamp.height + 0.5:
                 # Never print a page whose identifiers are cut off: both must show in full on every page.
                 raise HandoutError(Problem(
                     f"visit {visit.visit_id}: the patient's name is too long to print in full with the "
                     "date of birth at the foot of every page; shorten it in the schedule (for example, "
                     "initials for middle names)"))
-            identity = pikepdf.open(io.BytesIO(document.copy([identity_sheet]).write_pdf(pdf_tags=False)))
-            drop_empty_resources(identity)
+            # One tagged write for the cover and the identifiers' sheet; the sheet then leaves the
+            # structure tree and the page list, and stays as a drawing to stamp on every page.
+            cover_pdf = pikepdf.open(io.BytesIO(pdf_bytes(document)))
+            _unlink_page(cover_pdf, cover_pdf.pages[cover_pages])
+            make_accessible(cover_pdf)
+            identity = _band(cover_pdf, cover_pdf.pages[cover_pages], 0, identity_height)
+            _drop_last_page(cover_pdf)
+            cover = _checked_part(cover_pdf)
             lines = self._page_lines(clinic, _cover_language(visit), paper, large, total)
-            finished = _assemble(cover, identity, lines, items, parts, total, stamp, identity_height, visit.date)
+            finished = _assemble(cover, identity, lines, items, parts, stamp, identity_height, visit.date)
         if self.strict and warnings:
             # The warnings' text may quote the cover (the patient's name): count them, don't repeat them.
             raise HandoutError(Problem(
@@ -384,11 +390,10 @@ def _checked_part(pdf: pikepdf.Pdf) -> _TaggedPart:
 
 def _assemble(
     cover_part: _TaggedPart,
-    identity_sheet: pikepdf.Pdf,
+    identity: pikepdf.Object,
     lines: PageLines,
     items: list[PacketItem],
     parts: list[_TaggedPart],
-    total: int,
     stamp: StampBox,
     identity_height: float,
     visit_date: dt.date,
@@ -428,7 +433,7 @@ def _assemble(
         findings += part.findings
 
     top = stamp.bottom + stamp.height
-    identity = out.copy_foreign(_band(identity_sheet, identity_sheet.pages[0], 0, identity_height))
+    identity = out.copy_foreign(identity)
     for page, direction, line in zip(out.pages, directions, lines.lines, strict=True):
         x = stamp.right if direction == "rtl" else width - stamp.right - stamp.width
         _draw_artifact(out, page, identity, x, top - identity_height)
@@ -469,6 +474,35 @@ def _draw_artifact(out: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object, x
     dx, dy = x - float(form.BBox[0]), y - float(form.BBox[1])
     page.contents_add(b"q\n", prepend=True)
     page.contents_add(f"Q\n/Artifact BMC q 1 0 0 1 {dx:.3f} {dy:.3f} cm {name} Do Q EMC\n".encode())
+
+
+def _unlink_page(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+    """Take the structure elements of a page's content out of the tree (``make_accessible`` then
+    rewrites the page's marked content as artifacts)."""
+    key = page.obj.get("/StructParents")
+    elements = parent_tree_entries(pdf.Root.StructTreeRoot).get(int(key)) if key is not None else None
+    for element in elements if isinstance(elements, Array) else []:
+        while isinstance(element, Dictionary) and element.get("/S") != Name.Document:
+            parent = element.get("/P")
+            if parent is None:
+                break
+            remaining = [k for k in kids(parent) if not (isinstance(k, Dictionary) and k.objgen == element.objgen)]
+            parent.K = Array(remaining)
+            if remaining:
+                break
+            element = parent  # now empty: it goes too
+
+
+def _drop_last_page(pdf: pikepdf.Pdf) -> None:
+    """Remove the last page and its parent-tree entry (its content must be out of the tree already)."""
+    page = pdf.pages[-1]
+    key = page.obj.get("/StructParents")
+    tree = pdf.Root.StructTreeRoot.ParentTree
+    nums = tree.get("/Nums")  # WeasyPrint writes a flat parent tree
+    if key is not None and nums is not None:
+        kept = [(nums[i], nums[i + 1]) for i in range(0, len(nums), 2) if int(nums[i]) != int(key)]
+        tree.Nums = Array([value for pair in kept for value in pair])
+    del pdf.pages[-1]
 
 
 def _split_lines(sheet: weasyprint.Page, count: int) -> list[weasyprint.Page]:

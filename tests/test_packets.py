@@ -99,6 +99,29 @@ def test_cover_lists_handouts_with_first_pages_and_whom_to_call(packet, tmp_path
     assert "(541) 555-0142" in cover and "(541) 555-0199" in cover
 
 
+def test_identifiers_are_drawn_but_never_read_aloud(packet):
+    """The identifiers' sheet is laid out with the cover, then leaves the tree: no element points off the pages."""
+    with pikepdf.open(__import__("io").BytesIO(packet.data)) as pdf:
+        pages = {page.obj.objgen for page in pdf.pages}
+        assert len(pages) == packet.pages
+        stack, seen, on_pages = [pdf.Root.StructTreeRoot], 0, set()
+        while stack:
+            element = stack.pop()
+            kids = element.get("/K")
+            kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+            if any(isinstance(k, int) for k in kids):  # marked content: on a page of the packet
+                page = element.get("/Pg")
+                assert page is not None and page.objgen in pages, f"{element.get('/S')} is not on a packet page"
+                on_pages.add(page.objgen)
+            stack += [k for k in kids if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+            seen += 1
+        assert seen > 100 and pdf.pages[0].obj.objgen in on_pages
+        nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+        keys = {int(nums[i]) for i in range(0, len(nums), 2)}
+        assert keys == {int(page.obj.StructParents) for page in pdf.pages if "/StructParents" in page.obj} | {
+            int(a.StructParent) for page in pdf.pages for a in page.obj.get("/Annots", []) if "/StructParent" in a}
+
+
 def test_one_bookmark_per_handout_pointing_at_its_first_page(packet):
     reader = PdfReader(__import__("io").BytesIO(packet.data))
     marks = [(o.title, reader.get_destination_page_number(o) + 1) for o in reader.outline]
