@@ -33,6 +33,7 @@ from .library import Project
 from .loading import plain_message
 from .packets import PacketBuilder, RenderedVariant, Variant, default_file_name
 from .pdf import collect_warnings
+from .variant_cache import VariantCache
 from .visits import Visit
 
 COLUMNS = (
@@ -178,17 +179,20 @@ def _start_worker(root: str, strict: bool, fhir: bool = False) -> None:
     _fhir = fhir
 
 
-def _render_variant(variant: Variant) -> tuple[Variant, RenderedVariant | None, str | None]:
-    """Phase 1: one handout variant; a failure is returned, not raised, so the other visits go on."""
+def _render_variant(variant: Variant) -> tuple[Variant, RenderedVariant | None, str | None, bool]:
+    """Phase 1: one handout variant; a failure is returned, not raised, so the other visits go on.
+
+    Returns the variant, its rendering or None, the error, and whether WeasyPrint warned.
+    """
     assert _builder is not None
     with collect_warnings() as warnings:
         try:
             data = _builder.render_variant(variant)
         except HandoutError as exc:
-            return variant, None, "; ".join(p.message for p in exc.problems)
+            return variant, None, "; ".join(p.message for p in exc.problems), bool(warnings)
     if _builder.strict and warnings:
-        return variant, None, f"WeasyPrint: {warnings[0]}"
-    return variant, data, None
+        return variant, None, f"WeasyPrint: {warnings[0]}", True
+    return variant, data, None, bool(warnings)
 
 
 def _build_one(
@@ -269,8 +273,12 @@ def run_batch(
     on_result: Callable[[RowResult], None] | None = None,
     on_start: Callable[[int], None] | None = None,
     fhir: bool = False,
+    cache: VariantCache | None = None,
 ) -> BatchReport:
-    """Build every good row's packet into ``out_dir`` and write ``manifest.json`` there."""
+    """Build every good row's packet into ``out_dir`` and write ``manifest.json`` there.
+
+    ``cache``: rendered handouts kept between runs (none: every handout is rendered afresh).
+    """
     started = time.perf_counter()
     good, bad = read_schedule(schedule)
     if on_start:
@@ -282,26 +290,22 @@ def run_batch(
     # Earliest appointments first, so the first patients' packets are ready first.
     ordered = sorted(good, key=lambda s: (s.visit.date, s.visit.time or dt.time.max, s.row))
     results = list(bad)
-    for result in _run(project, ordered, out_dir, jobs, duplex, strict, fhir):
+    for result in _run(project, ordered, out_dir, jobs, duplex, strict, fhir, cache):
         results.append(result)
         if on_result:
             on_result(result)
     results.sort(key=lambda r: r.row)
     manifest = json.dumps([r.manifest_entry() for r in results], indent=2, ensure_ascii=False) + "\n"
     write_atomic(out_dir / "manifest.json", manifest.encode("utf-8"))
+    if cache:
+        cache.prune()
     return BatchReport(results, time.perf_counter() - started)
 
 
 def _run(
     project: Project, items: list[ScheduledVisit], out_dir: Path, jobs: int, duplex: bool, strict: bool,
-    fhir: bool = False,
+    fhir: bool = False, cache: VariantCache | None = None,
 ) -> Iterator[RowResult]:
-    if jobs <= 1 or len(items) <= 1:
-        _start_worker(str(project.root), strict, fhir)
-        for item in items:
-            yield _build_one(item, str(out_dir), duplex)
-        return
-
     # Plan in this process (YAML only): which variants each visit needs; bad references fail here.
     planner = PacketBuilder(project, strict=strict)
     needs: dict[int, list[Variant]] = {}
@@ -315,6 +319,44 @@ def _run(
     waiting = [item for item in items if item.row in needs]  # earliest appointments first
     rendered: dict[Variant, RenderedVariant] = {}
     failed: dict[Variant, str] = {}
+    for variant in distinct:
+        hit = cache.get(variant) if cache else None
+        if hit is not None:
+            rendered[variant] = hit
+
+    def keep(variant: Variant, data: RenderedVariant | None, error: str | None, warned: bool) -> None:
+        if data is None:
+            failed[variant] = error or "could not be rendered"
+            return
+        rendered[variant] = data
+        if cache and not warned:  # a variant that warned is rendered again next time, so strict mode sees it
+            cache.put(variant, data)
+
+    def ready_or_failed() -> Iterator[tuple[ScheduledVisit, dict[Variant, RenderedVariant] | None]]:
+        """Visits whose variants are all rendered (with them), or that one failed (with None)."""
+        nonlocal waiting
+        still_waiting = []
+        for item in waiting:
+            variants = needs[item.row]
+            if any(v in failed for v in variants):
+                yield item, None
+            elif all(v in rendered for v in variants):
+                yield item, {v: rendered[v] for v in variants}
+            else:
+                still_waiting.append(item)
+        waiting = still_waiting
+
+    def broken(item: ScheduledVisit) -> RowResult:
+        return _failed(item, out_dir, "; ".join(failed[v] for v in needs[item.row] if v in failed))
+
+    if jobs <= 1 or len(waiting) <= 1:
+        _start_worker(str(project.root), strict, fhir)
+        for variant in distinct:
+            if variant not in rendered:
+                keep(*_render_variant(variant))
+        for item, variants in ready_or_failed():
+            yield _build_one(item, str(out_dir), duplex, variants) if variants is not None else broken(item)
+        return
 
     # fork: the workers start with the modules loaded; they are all started at the first submit,
     # before the pool's own threads, so no lock can be inherited while held.
@@ -322,30 +364,19 @@ def _run(
         max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker,
         initargs=(str(project.root), strict, fhir),
     ) as pool:
-        renders = {pool.submit(_render_variant, variant) for variant in distinct}
+        renders = {pool.submit(_render_variant, variant) for variant in distinct if variant not in rendered}
         builds: set[Future[RowResult]] = set()
         while renders or builds or waiting:
             done, _ = wait(renders | builds, return_when=FIRST_COMPLETED) if renders or builds else (set(), set())
             for future in done:
                 if future in renders:
                     renders.discard(future)
-                    variant, data, error = future.result()
-                    if data is None:
-                        failed[variant] = error or "could not be rendered"
-                    else:
-                        rendered[variant] = data
+                    keep(*future.result())
                 else:
                     builds.discard(future)
                     yield future.result()
-            still_waiting = []
-            for item in waiting:
-                variants = needs[item.row]
-                broken = [failed[v] for v in variants if v in failed]
-                if broken:
-                    yield _failed(item, out_dir, "; ".join(broken))
-                elif all(v in rendered for v in variants):
-                    ready = {v: rendered[v] for v in variants}
-                    builds.add(pool.submit(_build_one, item, str(out_dir), duplex, ready))
+            for item, variants in ready_or_failed():
+                if variants is None:
+                    yield broken(item)
                 else:
-                    still_waiting.append(item)
-            waiting = still_waiting
+                    builds.add(pool.submit(_build_one, item, str(out_dir), duplex, variants))

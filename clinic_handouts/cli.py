@@ -25,6 +25,7 @@ from .importing import import_page
 from .library import Project
 from .scaffold import new_handout
 from .schema import write_schemas
+from .variant_cache import VariantCache
 
 
 def _report(built: list[Built]) -> None:
@@ -97,8 +98,9 @@ def cmd_batch(args: argparse.Namespace, project: Project) -> int:
         progress.start()
         task = progress.add_task("packets", total=None)
     try:
+        cache = None if args.no_cache else VariantCache.for_project(project)
         report = run_batch(project, args.schedule, out_dir, jobs=args.jobs, duplex=not args.no_duplex,
-                           strict=args.strict, on_result=on_result, on_start=on_start, fhir=args.fhir)
+                           strict=args.strict, on_result=on_result, on_start=on_start, fhir=args.fhir, cache=cache)
     finally:
         if progress is not None:
             progress.stop()
@@ -159,6 +161,8 @@ def parser() -> argparse.ArgumentParser:
                        help="output folder (default: out/packets/)")
     batch.add_argument("--jobs", type=int, default=2, help="worker processes (default: 2)")
     batch.add_argument("--no-duplex", action="store_true", help="do not pad handouts to start on odd pages")
+    batch.add_argument("--no-cache", action="store_true",
+                       help="render every handout afresh (default: reuse those kept in .cache/ since the last run)")
     batch.add_argument("--strict", action="store_true", help="treat rendering warnings as errors")
     batch.add_argument("--fhir", action="store_true",
                        help="also write DATE_VISITID.fhir.json (a FHIR R4 DocumentReference) beside each PDF")

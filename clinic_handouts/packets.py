@@ -180,6 +180,7 @@ class PacketBuilder:
     _renderer: Renderer | None = None
     _clinics: dict[str, Clinic] = field(default_factory=dict)
     _handouts: dict[tuple[str, str], tuple[Handout, bool]] = field(default_factory=dict)
+    _portable: dict[Variant, RenderedVariant] = field(default_factory=dict)
     _rendered: dict[Variant, _TaggedPart] = field(default_factory=dict)
     _cover_pages: dict[tuple, int] = field(default_factory=dict)
     _lines: dict[tuple, PageLines] = field(default_factory=dict)
@@ -215,9 +216,11 @@ class PacketBuilder:
     def render_variant(self, variant: Variant) -> RenderedVariant:
         """A handout as a tagged PDF laid out for packets (room for the patient identifiers), repaired and checked.
 
-        The builder keeps it too, for the packets it builds next.
+        Rendered once per builder; the builder keeps it for the packets it builds next.
         """
-        return self.rendered(variant).portable()
+        if variant not in self._portable:
+            self._portable[variant] = self._render(variant).portable()
+        return self._portable[variant]
 
     def _render(self, variant: Variant) -> _TaggedPart:
         handout, _ = self.handout(variant.handout_id, variant.language)
@@ -230,14 +233,15 @@ class PacketBuilder:
         return _checked_part(pdf)
 
     def adopt(self, rendered: dict[Variant, RenderedVariant]) -> None:
-        """Use handouts rendered elsewhere (by another worker of the same batch)."""
+        """Use handouts rendered elsewhere (by another worker of the same batch, or kept from an earlier run)."""
         for variant, part in rendered.items():
-            if variant not in self._rendered:
-                self._rendered[variant] = part.open()
+            self._portable.setdefault(variant, part)
 
     def rendered(self, variant: Variant) -> _TaggedPart:
+        """The variant as packets copy it: always opened from its saved bytes, so a packet's bytes are the
+        same whichever process rendered its handouts, or whether they came from the cache."""
         if variant not in self._rendered:
-            self._rendered[variant] = self._render(variant)
+            self._rendered[variant] = self.render_variant(variant).open()
         return self._rendered[variant]
 
     def resolve(self, visit: Visit) -> tuple[Clinic, list[tuple[Handout, bool]]]:
