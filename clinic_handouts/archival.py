@@ -204,6 +204,58 @@ def glossary_items(pdf: pikepdf.Pdf) -> int:
     return fixed
 
 
+_PLAIN_SPAN_KEYS = {"/Type", "/S", "/P", "/K", "/Pg"}
+
+
+def _is_plain_span(kid: object) -> bool:
+    """A Span with nothing but marked content: no attributes, language, alternative or actual text."""
+    return (
+        isinstance(kid, Dictionary)
+        and kid.get("/S") == Name.Span
+        and set(kid.keys()) <= _PLAIN_SPAN_KEYS
+        and "/Pg" in kid
+        and all(isinstance(k, int) for k in kids(kid))
+    )
+
+
+def inline_plain_spans(pdf: pikepdf.Pdf) -> int:
+    """Move the marked content of plain Spans into their parent element, and drop the Spans.
+
+    WeasyPrint wraps every run of text in a Span; without attributes a Span
+    says nothing its parent does not (assistive technology reads the same
+    text in the same order), and the tree is some 40% smaller, which every
+    packet that copies the handout pays for. The parent tree is updated to
+    point each moved MCID at its new element. Returns how many Spans went.
+    """
+    root = pdf.Root.StructTreeRoot
+    entries = parent_tree_entries(root)
+    by_page = {}
+    for page in pdf.pages:
+        key = page.obj.get("/StructParents")
+        if key is not None and isinstance(entries.get(int(key)), Array):
+            by_page[page.obj.objgen] = entries[int(key)]
+    removed = 0
+    stack = [root]
+    while stack:
+        element = stack.pop()
+        before = kids(element)
+        if element is not root and any(_is_plain_span(kid) and kid.Pg.objgen in by_page for kid in before):
+            own_page = element.get("/Pg")
+            after: list[object] = []
+            for kid in before:
+                if not (_is_plain_span(kid) and kid.Pg.objgen in by_page):
+                    after.append(kid)
+                    continue
+                for mcid in (int(m) for m in kids(kid)):
+                    same_page = own_page is not None and own_page.objgen == kid.Pg.objgen
+                    after.append(mcid if same_page else Dictionary(Type=Name.MCR, MCID=mcid, Pg=kid.Pg))
+                    by_page[kid.Pg.objgen][mcid] = element
+                removed += 1
+            element.K = Array(after)
+        stack.extend(child_elements(element))
+    return removed
+
+
 def drop_empty_resources(pdf: pikepdf.Pdf) -> None:
     """Empty /Pattern and /Shading dictionaries say nothing; validators query them, so drop them."""
     seen: set[tuple[int, int]] = set()
@@ -223,6 +275,7 @@ def make_accessible(pdf: pikepdf.Pdf) -> None:
     """Apply every structure repair to a tagged WeasyPrint PDF, in place."""
     artifact_margin_boxes(pdf)
     glossary_items(pdf)
+    inline_plain_spans(pdf)
     drop_empty_resources(pdf)
 
 

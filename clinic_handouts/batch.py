@@ -31,7 +31,7 @@ from .fhir import write_document_reference
 from .files import write_atomic
 from .library import Project
 from .loading import plain_message
-from .packets import PacketBuilder, RenderedVariant, Variant, default_file_name
+from .packets import LinesKey, PacketBuilder, RenderedVariant, Variant, default_file_name
 from .pdf import collect_warnings
 from .variant_cache import VariantCache
 from .visits import Visit
@@ -195,15 +195,21 @@ def _render_variant(variant: Variant) -> tuple[Variant, RenderedVariant | None, 
     return variant, data, None, bool(warnings)
 
 
-def _build_one(
-    item: ScheduledVisit, out_dir: str, duplex: bool, variants: dict[Variant, RenderedVariant] | None = None
-) -> RowResult:
-    """Phase 2: build and write one packet; any failure becomes an error row, never a crash of the batch.
-
-    ``variants``: the visit's handouts rendered by any worker (this one keeps those it has not seen).
-    """
+def _build_shared(
+    item: ScheduledVisit, out_dir: str, duplex: bool, variants: dict[Variant, RenderedVariant],
+    lines: dict[LinesKey, bytes],
+) -> tuple[RowResult, dict[LinesKey, bytes]]:
+    """Phase 2 in a worker: ``variants`` and ``lines`` were made by any worker (this one keeps those it has
+    not seen); returns the row and the page-line sets this packet made, for the parent to pass on."""
     assert _builder is not None
-    _builder.adopt(variants or {})
+    _builder.adopt(variants)
+    _builder.adopt_lines(lines)
+    return _build_one(item, out_dir, duplex), _builder.take_new_lines()
+
+
+def _build_one(item: ScheduledVisit, out_dir: str, duplex: bool) -> RowResult:
+    """Build and write one packet; any failure becomes an error row, never a crash of the batch."""
+    assert _builder is not None
     visit = item.visit
     started = time.perf_counter()
     try:
@@ -354,8 +360,13 @@ def _run(
         for variant in distinct:
             if variant not in rendered:
                 keep(*_render_variant(variant))
+        assert _builder is not None
         for item, variants in ready_or_failed():
-            yield _build_one(item, str(out_dir), duplex, variants) if variants is not None else broken(item)
+            if variants is None:
+                yield broken(item)
+            else:
+                _builder.adopt(variants)
+                yield _build_one(item, str(out_dir), duplex)
         return
 
     # fork: the workers start with the modules loaded; they are all started at the first submit,
@@ -365,8 +376,11 @@ def _run(
         initargs=(str(project.root), strict, fhir),
     ) as pool:
         renders = {pool.submit(_render_variant, variant) for variant in distinct if variant not in rendered}
-        builds: set[Future[RowResult]] = set()
-        while renders or builds or waiting:
+        builds: set[Future[tuple[RowResult, dict[LinesKey, bytes]]]] = set()
+        lines: dict[LinesKey, bytes] = {}  # page-line sets made by the workers so far
+        # Packets are handed out a few at a time, so each goes with the page-line sets made before it.
+        queue: list[tuple[ScheduledVisit, dict[Variant, RenderedVariant]]] = []
+        while renders or builds or waiting or queue:
             done, _ = wait(renders | builds, return_when=FIRST_COMPLETED) if renders or builds else (set(), set())
             for future in done:
                 if future in renders:
@@ -374,9 +388,16 @@ def _run(
                     keep(*future.result())
                 else:
                     builds.discard(future)
-                    yield future.result()
+                    result, made = future.result()
+                    lines.update(made)
+                    yield result
             for item, variants in ready_or_failed():
                 if variants is None:
                     yield broken(item)
                 else:
-                    builds.add(pool.submit(_build_one, item, str(out_dir), duplex, variants))
+                    queue.append((item, variants))
+            while queue and len(builds) < 2 * jobs:
+                item, variants = queue.pop(0)
+                pages = [len(variants[v].mcids) for v in needs[item.row]]
+                likely = {k: lines[k] for k in planner.lines_keys(item.visit, pages, duplex=duplex) if k in lines}
+                builds.add(pool.submit(_build_shared, item, str(out_dir), duplex, variants, likely))

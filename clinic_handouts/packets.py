@@ -23,6 +23,7 @@ import copy
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pikepdf
 import weasyprint
@@ -183,7 +184,8 @@ class PacketBuilder:
     _portable: dict[Variant, RenderedVariant] = field(default_factory=dict)
     _rendered: dict[Variant, _TaggedPart] = field(default_factory=dict)
     _cover_pages: dict[tuple, int] = field(default_factory=dict)
-    _lines: dict[tuple, PageLines] = field(default_factory=dict)
+    _lines: dict[LinesKey, PageLines] = field(default_factory=dict)
+    _new_lines: list[LinesKey] = field(default_factory=list)
 
     @property
     def renderer(self) -> Renderer:
@@ -306,7 +308,7 @@ class PacketBuilder:
                     "initials for middle names)"))
             # One tagged write for the cover and the identifiers' sheet; the sheet then leaves the
             # structure tree and the page list, and stays as a drawing to stamp on every page.
-            cover_pdf = pikepdf.open(io.BytesIO(pdf_bytes(document)))
+            cover_pdf = pikepdf.open(io.BytesIO(pdf_bytes(document, compress=False)))  # compressed once, in the packet
             _unlink_page(cover_pdf, cover_pdf.pages[cover_pages])
             make_accessible(cover_pdf)
             identity = _band(cover_pdf, cover_pdf.pages[cover_pages], 0, identity_height)
@@ -347,19 +349,47 @@ class PacketBuilder:
 
     def _page_lines(self, clinic: Clinic, language: str, paper: str, large_print: bool, total: int) -> PageLines:
         """The "Page N of M" lines and the blank-page note of every packet with ``total`` pages, laid out once."""
-        key = (clinic.id, language, paper, large_print, total)
+        key = LinesKey(clinic.id, language, paper, large_print, total)
         if key not in self._lines:
             stamp = LARGE_STAMP if large_print else STAMP
             html = render(self.project, "packet_pages.html", clinic, language, paper,
                           total_pages=total, stamp=stamp, large_print=large_print)
             document = self.renderer.layout(html)
             sheet, blank_note = document.pages
-            pdf = pikepdf.open(io.BytesIO(
-                document.copy([*_split_lines(sheet, total), blank_note]).write_pdf(pdf_tags=False)
-            ))
-            drop_empty_resources(pdf)
-            self._lines[key] = PageLines.of(pdf, stamp.line)
+            data = document.copy([*_split_lines(sheet, total), blank_note]).write_pdf(pdf_tags=False)
+            self._lines[key] = PageLines.from_bytes(data, stamp.line)
+            self._new_lines.append(key)
         return self._lines[key]
+
+    def lines_keys(self, visit: Visit, variant_pages: list[int], *, duplex: bool = True) -> list[LinesKey]:
+        """The page-line sets the visit's packet will most likely use (a cover of one page, or two)."""
+        clinic = self.clinic(visit.clinic)
+        language = _cover_language(visit)
+        return [LinesKey(clinic.id, language, clinic.paper, visit.patient.large_print, plan(cover, variant_pages,
+                                                                                           duplex)[1])
+                for cover in (1, 2)]
+
+    def take_new_lines(self) -> dict[LinesKey, bytes]:
+        """Page-line sets laid out since the last call, to hand to other workers."""
+        made = {key: self._lines[key].data for key in self._new_lines}
+        self._new_lines.clear()
+        return made
+
+    def adopt_lines(self, lines: dict[LinesKey, bytes]) -> None:
+        """Use page-line sets laid out by another worker of the same batch."""
+        for key, data in lines.items():
+            if key not in self._lines:
+                self._lines[key] = PageLines.from_bytes(data, (LARGE_STAMP if key.large_print else STAMP).line)
+
+
+class LinesKey(NamedTuple):
+    """Packets that share their "Page N of M" lines: same clinic, cover language, paper, print size and length."""
+
+    clinic_id: str
+    language: str
+    paper: str
+    large_print: bool
+    total: int
 
 
 def _cover_language(visit: Visit) -> str:
@@ -372,15 +402,18 @@ def _cover_language(visit: Visit) -> str:
 class PageLines:
     """What every packet of one length shares: a Form XObject per "Page N of M" line, and the blank-page note."""
 
+    data: bytes
     pdf: pikepdf.Pdf
     lines: tuple[pikepdf.Object, ...]
     blank_note: pikepdf.Object
 
     @classmethod
-    def of(cls, pdf: pikepdf.Pdf, line_height: float) -> PageLines:
-        """From a PDF with one line at the top of each page, then the note's page."""
+    def from_bytes(cls, data: bytes, line_height: float) -> PageLines:
+        """From a PDF with one line at the top of each page, then the note's page (as WeasyPrint wrote it)."""
+        pdf = pikepdf.open(io.BytesIO(data))
+        drop_empty_resources(pdf)
         *line_pages, note_page = pdf.pages
-        return cls(pdf, tuple(_band(pdf, page, 0, line_height) for page in line_pages),
+        return cls(data, pdf, tuple(_band(pdf, page, 0, line_height) for page in line_pages),
                    pdf.make_indirect(note_page.as_form_xobject()))
 
 

@@ -85,15 +85,16 @@ def refusals_as_errors() -> Iterator[None]:
         raise HandoutError(Problem(str(exc))) from None
 
 
-def pdf_bytes(document: weasyprint.Document) -> bytes:
+def pdf_bytes(document: weasyprint.Document, *, compress: bool = True) -> bytes:
     """Write a laid-out document as tagged PDF/A-3u bytes with every font embedded.
 
     These bytes still need ``claims.finish`` (or the packet assembly): WeasyPrint
     leaves margin boxes unlinked and names only PDF/A in the XMP. Attachments are
-    fetched at this step, so refusals are caught here too.
+    fetched at this step, so refusals are caught here too. ``compress=False``
+    leaves the streams for pikepdf to compress when it saves the final file.
     """
     with refusals_as_errors():
-        return document.write_pdf(pdf_tags=True, pdf_variant=PDF_VARIANT)
+        return document.write_pdf(pdf_tags=True, pdf_variant=PDF_VARIANT, uncompressed_pdf=not compress)
 
 
 @dataclass(frozen=True)
