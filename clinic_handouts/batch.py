@@ -3,8 +3,9 @@
 The schedule is the CSV a practice-management system exports. Each row is
 checked on its own: a bad row is reported by its row number and visit id
 (never by patient details) and skipped, and every good row still gets its
-packet. Each distinct handout variant is rendered once for the whole batch,
-then the packets are assembled in parallel (see "workers" below).
+packet. Each distinct handout variant is rendered once for the whole batch
+(or taken from ``variant_cache``, kept from an earlier run), and the packets
+are assembled in parallel (see "workers" below).
 """
 
 from __future__ import annotations

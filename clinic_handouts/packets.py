@@ -3,18 +3,22 @@
 How it is built, and why:
 
 * Each distinct handout (id, language, clinic, paper, print size) is rendered
-  to a tagged PDF once and kept, so a day's batch renders the library once
-  per worker instead of once per visit.
-* Per visit, WeasyPrint lays out one small document: the cover page(s), one
-  tiny "stamp" page per packet page (patient name, date of birth, "Page N of
-  M" counted across the packet) and a page that says it is intentionally
-  blank. The cover is written tagged; the stamps and the blank note untagged.
+  to a tagged PDF once, repaired and checked, and kept as bytes; packets copy
+  its pages from those bytes, so a packet is the same file whichever process
+  rendered its handouts (or whether they came from ``variant_cache``).
+* Per visit, WeasyPrint lays out one small document: the cover page(s), then
+  a sheet with the patient's name and date of birth. It is written once,
+  tagged; the sheet then leaves the structure tree and the page list and is
+  kept as a drawing. The "Page N of M" lines and the note on duplex padding
+  pages are the same for every packet of that length, so they are laid out
+  once per length (``PageLines``), one line per page.
 * pikepdf assembles the packet: cover pages, handout pages (each handout
-  starting on a right-hand page when printing on both sides), the stamps
-  drawn on every page as artifacts (so screen readers skip them, as they
-  should skip running footers), one bookmark per handout, and the
-  handouts' structure trees merged under one Document element so the packet
-  stays a properly tagged PDF rather than a pile of untagged pages.
+  starting on a right-hand page when printing on both sides), the patient's
+  identifiers and the page's own "Page N of M" drawn on every page as
+  artifacts (screen readers skip them, as they skip running footers), one
+  bookmark per handout, and the handouts' structure trees merged under one
+  Document element, so the packet stays a properly tagged PDF rather than a
+  pile of untagged pages.
 """
 
 from __future__ import annotations

@@ -16,10 +16,11 @@ import pytest
 import segno
 from conftest import assert_conformant, normalise, pdf_text
 
+from clinic_handouts import archival
 from clinic_handouts.archival import make_accessible
 from clinic_handouts.build import build_handout
 from clinic_handouts.cli import main
-from clinic_handouts.conformance import check_structure, check_tags, verify, xmp_values
+from clinic_handouts.conformance import check_structure, check_tags, marked_content, verify, xmp_values
 from clinic_handouts.html import handout_html
 from clinic_handouts.library import Project
 from clinic_handouts.loading import load_handout
@@ -88,6 +89,37 @@ def test_weasyprint_margin_boxes_are_found_unlinked_then_made_artifacts(project:
         artifacts = [op for op in pikepdf.parse_content_stream(raw.pages[1], "BDC")
                      if op.operands[0] == pikepdf.Name.Artifact and op.operands[1].get("/Type") == "/Pagination"]
         assert len(artifacts) == 6  # page 2 onwards: the whole header and footers are pagination artifacts
+
+
+def test_the_byte_rewrite_of_margin_boxes_matches_rewriting_operator_by_operator(project: Project, clinic):
+    """The fast path (WeasyPrint's fixed operator layout) must give what parsing every operator gives."""
+    document = Renderer(project).layout(handout_html(project, load_handout(project.handout_path("botox")), clinic))
+    data = pdf_bytes(document)
+    results = []
+    for fast in (True, False):
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            page = pdf.pages[1]
+            key = int(page.obj.StructParents)
+            mcids = {i for i, el in enumerate(archival.parent_tree_entries(pdf.Root.StructTreeRoot)[key])
+                     if isinstance(el, pikepdf.Dictionary)}
+            if not fast:  # a layout the byte pattern does not know: the slow path runs
+                page.obj.Contents = pdf.make_stream(page.obj.Contents.read_bytes().replace(b"<</MCID", b"<< /MCID"))
+            archival._rewrite_as_artifacts(pdf, page, mcids)
+            results.append([(list(op.operands), str(op.operator)) for op in pikepdf.parse_content_stream(page)])
+    assert results[0] == results[1]
+    assert sum(1 for operands, op in results[0] if op == "BDC" and operands[0] == pikepdf.Name.Artifact) == len(mcids)
+
+
+def test_plain_spans_are_folded_into_their_parents_and_the_parent_tree_follows(project: Project, clinic):
+    document = Renderer(project).layout(handout_html(project, load_handout(project.handout_path("botox")), clinic))
+    with pikepdf.open(io.BytesIO(pdf_bytes(document))) as pdf:
+        archival.artifact_margin_boxes(pdf)
+        spans = len(_elements(pdf, "/Span"))
+        text_before = [marked_content(page)[0] for page in pdf.pages]
+        folded = archival.inline_plain_spans(pdf)
+        assert folded > 100 and len(_elements(pdf, "/Span")) == spans - folded
+        assert check_structure(pdf) == []  # every MCID still reachable, and its parent-tree entry lists it
+        assert [marked_content(page)[0] for page in pdf.pages] == text_before  # the page content is untouched
 
 
 def test_a_file_that_fails_a_check_does_not_claim(project: Project):

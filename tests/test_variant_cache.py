@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -11,7 +12,7 @@ import pytest
 from conftest import assert_conformant, pdf_text
 
 import clinic_handouts.packets as packets
-from clinic_handouts.batch import run_batch
+from clinic_handouts.batch import read_schedule, run_batch
 from clinic_handouts.library import Project
 from clinic_handouts.packets import Variant
 from clinic_handouts.variant_cache import VariantCache, fingerprint
@@ -44,11 +45,16 @@ def _no_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_second_run_renders_nothing_and_gives_the_same_bytes(scratch_project, schedule, tmp_path, monkeypatch):
+    """With or without the cache, in one process or two, and as the packet command: the same packet bytes."""
     cache = VariantCache.for_project(scratch_project, tmp_path / "cache")
     uncached = _batch(scratch_project, schedule, tmp_path / "plain", None)
     first = _batch(scratch_project, schedule, tmp_path / "first", cache, jobs=2)
     assert first == uncached
     assert len(list((tmp_path / "cache").glob("*.pdf"))) == 3  # botox en, botox es, physical-therapy es
+    # what the packet command makes for the same visits: the same bytes
+    for scheduled in read_schedule(schedule)[0]:
+        single = packets.PacketBuilder(scratch_project).build(scheduled.visit)
+        assert hashlib.sha256(single.data).hexdigest() == first[scheduled.visit.visit_id]
     _no_rendering(monkeypatch)
     for jobs in (1, 2):
         again = _batch(scratch_project, schedule, tmp_path / f"again{jobs}", cache, jobs=jobs)
