@@ -145,7 +145,10 @@ def _rewrite_as_artifacts(pdf: pikepdf.Pdf, page: pikepdf.Page, mcids: set[int])
     thousandth of the time of parsing every operator); if any is not found in that form, the content
     is parsed and written back operator by operator instead.
     """
-    data = page.obj.Contents.read_bytes() if isinstance(page.obj.Contents, pikepdf.Stream) else b""
+    if not mcids:
+        return
+    contents = page.obj.get("/Contents")
+    data = contents.read_bytes() if isinstance(contents, pikepdf.Stream) else b""  # an array: the slow path
     found: set[int] = set()
 
     def replace(match: re.Match[bytes]) -> bytes:

@@ -10,6 +10,7 @@ are assembled in parallel (see "workers" below).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -21,6 +22,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,6 +193,12 @@ def _render_variant(variant: Variant) -> tuple[Variant, RenderedVariant | None, 
             data = _builder.render_variant(variant)
         except HandoutError as exc:
             return variant, None, "; ".join(p.message for p in exc.problems), bool(warnings)
+        except Exception as exc:  # a bug: the visits that need this handout fail, the others go on
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            print(f"handout {variant.handout_id} ({variant.language}): internal error {type(exc).__name__}\n"
+                  f"{frames}", file=sys.stderr)
+            return variant, None, f"handout {variant.handout_id}: internal error ({type(exc).__name__}); " \
+                "please report it", bool(warnings)
     if _builder.strict and warnings:
         return variant, None, f"WeasyPrint: {warnings[0]}", True
     return variant, data, None, bool(warnings)
@@ -203,17 +211,20 @@ def _build_shared(
     """Phase 2 in a worker: ``variants`` and ``lines`` were made by any worker (this one keeps those it has
     not seen); returns the row and the page-line sets this packet made, for the parent to pass on."""
     assert _builder is not None
-    _builder.adopt(variants)
-    _builder.adopt_lines(lines)
-    return _build_one(item, out_dir, duplex), _builder.take_new_lines()
+    return _build_one(item, out_dir, duplex, variants, lines), _builder.take_new_lines()
 
 
-def _build_one(item: ScheduledVisit, out_dir: str, duplex: bool) -> RowResult:
+def _build_one(
+    item: ScheduledVisit, out_dir: str, duplex: bool, variants: dict[Variant, RenderedVariant] | None = None,
+    lines: dict[LinesKey, bytes] | None = None,
+) -> RowResult:
     """Build and write one packet; any failure becomes an error row, never a crash of the batch."""
     assert _builder is not None
     visit = item.visit
     started = time.perf_counter()
     try:
+        _builder.adopt(variants or {})
+        _builder.adopt_lines(lines or {})
         packet = _builder.build(visit, duplex=duplex)
         target = write_atomic(Path(out_dir) / default_file_name(visit), packet.data)
         record = write_document_reference(target, visit, _builder.clinic(visit.clinic), packet.data,
@@ -326,18 +337,22 @@ def _run(
     waiting = [item for item in items if item.row in needs]  # earliest appointments first
     rendered: dict[Variant, RenderedVariant] = {}
     failed: dict[Variant, str] = {}
+    keys: dict[Variant, str] = {}  # cache keys taken before rendering: a file saved meanwhile is not cached
     for variant in distinct:
         hit = cache.get(variant) if cache else None
         if hit is not None:
             rendered[variant] = hit
+        elif cache:
+            with contextlib.suppress(HandoutError, OSError):
+                keys[variant] = cache.key(variant)
 
     def keep(variant: Variant, data: RenderedVariant | None, error: str | None, warned: bool) -> None:
         if data is None:
             failed[variant] = error or "could not be rendered"
             return
         rendered[variant] = data
-        if cache and not warned:  # a variant that warned is rendered again next time, so strict mode sees it
-            cache.put(variant, data)
+        if cache and not warned and variant in keys:  # one that warned is rendered again, so strict mode sees it
+            cache.put(variant, data, keys[variant])
 
     def ready_or_failed() -> Iterator[tuple[ScheduledVisit, dict[Variant, RenderedVariant] | None]]:
         """Visits whose variants are all rendered (with them), or that one failed (with None)."""
@@ -361,37 +376,23 @@ def _run(
         for variant in distinct:
             if variant not in rendered:
                 keep(*_render_variant(variant))
-        assert _builder is not None
         for item, variants in ready_or_failed():
-            if variants is None:
-                yield broken(item)
-            else:
-                _builder.adopt(variants)
-                yield _build_one(item, str(out_dir), duplex)
+            yield _build_one(item, str(out_dir), duplex, variants) if variants is not None else broken(item)
         return
 
     # fork: the workers start with the modules loaded; they are all started at the first submit,
     # before the pool's own threads, so no lock can be inherited while held.
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker,
         initargs=(str(project.root), strict, fhir),
-    ) as pool:
-        renders = {pool.submit(_render_variant, variant) for variant in distinct if variant not in rendered}
-        builds: set[Future[tuple[RowResult, dict[LinesKey, bytes]]]] = set()
-        lines: dict[LinesKey, bytes] = {}  # page-line sets made by the workers so far
-        # Packets are handed out a few at a time, so each goes with the page-line sets made before it.
-        queue: list[tuple[ScheduledVisit, dict[Variant, RenderedVariant]]] = []
-        while renders or builds or waiting or queue:
-            done, _ = wait(renders | builds, return_when=FIRST_COMPLETED) if renders or builds else (set(), set())
-            for future in done:
-                if future in renders:
-                    renders.discard(future)
-                    keep(*future.result())
-                else:
-                    builds.discard(future)
-                    result, made = future.result()
-                    lines.update(made)
-                    yield result
+    )
+    renders = {pool.submit(_render_variant, variant) for variant in distinct if variant not in rendered}
+    builds: dict[Future[tuple[RowResult, dict[LinesKey, bytes]]], ScheduledVisit] = {}
+    lines: dict[LinesKey, bytes] = {}  # page-line sets made by the workers so far
+    # Packets are handed out a few at a time, so each goes with the page-line sets made before it.
+    queue: list[tuple[ScheduledVisit, dict[Variant, RenderedVariant]]] = []
+    try:
+        while True:
             for item, variants in ready_or_failed():
                 if variants is None:
                     yield broken(item)
@@ -401,4 +402,27 @@ def _run(
                 item, variants = queue.pop(0)
                 pages = [len(variants[v].mcids) for v in needs[item.row]]
                 likely = {k: lines[k] for k in planner.lines_keys(item.visit, pages, duplex=duplex) if k in lines}
-                builds.add(pool.submit(_build_shared, item, str(out_dir), duplex, variants, likely))
+                builds[pool.submit(_build_shared, item, str(out_dir), duplex, variants, likely)] = item
+            if not renders and not builds:
+                if waiting:
+                    raise RuntimeError(f"batch stalled: {len(waiting)} visits wait for handouts nobody renders")
+                break
+            done, _ = wait(renders | builds.keys(), return_when=FIRST_COMPLETED)
+            for future in done:
+                if future in renders:
+                    renders.discard(future)
+                    keep(*future.result())
+                else:
+                    builds.pop(future)
+                    result, made = future.result()
+                    lines.update(made)
+                    yield result
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory, a crash in a native library): what it had not finished fails,
+        # and the manifest still lists every row.
+        reason = "internal error (a worker process stopped); please report it"
+        unfinished = [*builds.values(), *(item for item, _ in queue), *waiting]
+        for item in unfinished:
+            yield _failed(item, out_dir, reason)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

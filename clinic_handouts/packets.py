@@ -187,7 +187,6 @@ class PacketBuilder:
     _handouts: dict[tuple[str, str], tuple[Handout, bool]] = field(default_factory=dict)
     _portable: dict[Variant, RenderedVariant] = field(default_factory=dict)
     _rendered: dict[Variant, _TaggedPart] = field(default_factory=dict)
-    _cover_pages: dict[tuple, int] = field(default_factory=dict)
     _lines: dict[LinesKey, PageLines] = field(default_factory=dict)
     _new_lines: list[LinesKey] = field(default_factory=list)
 
@@ -281,10 +280,9 @@ class PacketBuilder:
         with collect_warnings() as warnings:
             parts = [self.rendered(Variant(h.id, h.language, clinic.id, paper, large)) for h, _ in handouts]
             # The cover's length decides where the handouts start, so it is planned before it is laid
-            # out: guess from the last cover of the same shape, lay out, and plan again if it differs.
-            shape = (clinic.id, paper, visit.patient.language, large, len(handouts), visit.note is not None,
-                     any(f for _, f in handouts))
-            cover_pages = self._cover_pages.get(shape, 1)
+            # out: plan for one page, lay out, and plan again if it took more. (Always from one page,
+            # never from the last packet's cover: the result must not depend on what was built before.)
+            cover_pages = 1
             for _ in range(3):
                 firsts, total = plan(cover_pages, [p.pages for p in parts], duplex)
                 items = [
@@ -296,13 +294,13 @@ class PacketBuilder:
                         f"visit {visit.visit_id}: the packet would have {total} pages, more than {MAX_PAGES}; "
                         "split the handouts over two visits"))
                 document = self._cover(visit, clinic, paper, items, stamp, large)
+                _check_identity_sheet(document, stamp)
                 laid_out_cover = len(document.pages) - 1  # the identifiers' sheet follows
                 if laid_out_cover == cover_pages:
                     break
                 cover_pages = laid_out_cover
             if laid_out_cover != cover_pages or cover_pages < 1:
                 raise RuntimeError(f"packet layout did not settle: cover {laid_out_cover} pages, planned {cover_pages}")
-            self._cover_pages[shape] = cover_pages
             identity_height = _height_of(document.pages[cover_pages], "stamp-identity")
             if identity_height + stamp.line > stamp.height + 0.5:
                 # Never print a page whose identifiers are cut off: both must show in full on every page.
@@ -515,6 +513,26 @@ def _draw_artifact(out: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object, x
     dx, dy = x - float(form.BBox[0]), y - float(form.BBox[1])
     page.contents_add(b"q\n", prepend=True)
     page.contents_add(f"Q\n/Artifact BMC q 1 0 0 1 {dx:.3f} {dy:.3f} cm {name} Do Q EMC\n".encode())
+
+
+def _check_identity_sheet(document: weasyprint.Document, stamp: StampBox) -> None:
+    """The identifiers' sheet must be the last page, alone: it is taken out of the cover afterwards.
+
+    A clinic's own template or style.css could move it (no page break, another page size); then
+    the last page would be part of the cover, and taking it out would lose it.
+    """
+    last = document.pages[-1]
+    width, height = last.width * PT_PER_PX, last.height * PT_PER_PX
+    expected = (stamp.width, stamp.height + stamp.line * 4)
+    try:
+        ok = len(document.pages) >= 2 and abs(width - expected[0]) < 0.5 and abs(height - expected[1]) < 0.5
+        ok = ok and _height_of(last, "stamp-identity") > 0  # and the identifiers are on it
+    except RuntimeError:
+        ok = False
+    if not ok:
+        raise HandoutError(Problem(
+            "packet.html: the patient's identifiers must come last, on their own 'stamps' page; "
+            "check the clinic's templates/packet.html and style.css"))
 
 
 def _unlink_page(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:

@@ -18,23 +18,36 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import sys
 import time
+import zlib
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import pikepdf
+from weasyprint.text.ffi import pango
 
 from .conformance import Finding
+from .errors import HandoutError
 from .files import write_atomic
 from .library import Project
 from .packets import RenderedVariant, Variant
 
 KEEP_DAYS = 60
-#: libraries whose version changes the PDF bytes
-LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools", "pyphen", "pillow", "pikepdf")
-#: where fontconfig finds the fonts used for letters the bundled fonts lack (Arabic, Chinese...)
-SYSTEM_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts", "/etc/fonts")
+#: Python distributions whose version can change a rendered handout's bytes
+LIBRARIES = (
+    "weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools", "pyphen", "pillow", "pikepdf",
+    "babel", "segno", "jinja2", "markupsafe", "pyyaml", "pydantic",
+)
+#: where fontconfig finds the fonts used for letters the bundled fonts lack (Arabic, Chinese...), and its settings
+SYSTEM_FONT_DIRS = (
+    "/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts", "/etc/fonts",
+    "~/.config/fontconfig",
+)
+#: the native libraries that shape, lay out and subset text (loaded by WeasyPrint), found in /proc/self/maps
+NATIVE = re.compile(r"/lib(pango|pangoft2|harfbuzz|harfbuzz-subset|fontconfig|freetype|fribidi|z)(-[\d.]+)?\.so[^/]*$")
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -51,14 +64,36 @@ def _hash_files(digest: hashlib._Hash, folder: Path, *, contents: bool = True) -
             digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
 
 
+def _native_libraries() -> list[str]:
+    """Path, size and time of each text library this process has loaded (a system upgrade changes them)."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            paths = sorted({line.split()[-1] for line in maps if NATIVE.search(line.strip())})
+    except OSError:
+        return []
+    out = []
+    for path in paths:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue
+        out.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+    return out
+
+
 def fingerprint(project: Project) -> str:
     """A hash of everything a variant depends on except its handout and clinic (those are added per variant)."""
-    digest = hashlib.sha256(b"clinic-handouts variant cache 1\0")
+    digest = hashlib.sha256(b"clinic-handouts variant cache 2\0")
     for name in LIBRARIES:
         try:
             digest.update(f"{name}={metadata.version(name)}\0".encode())
         except metadata.PackageNotFoundError:
             digest.update(f"{name}=none\0".encode())
+    digest.update(f"python={sys.version}\0zlib={zlib.ZLIB_RUNTIME_VERSION}\0pango={pango.pango_version()}\0".encode())
+    for library in _native_libraries():
+        digest.update(library.encode() + b"\0")
+    for variable in ("FONTCONFIG_FILE", "FONTCONFIG_PATH"):
+        digest.update(f"{variable}={os.environ.get(variable, '')}\0".encode())
     for folder in (PACKAGE_DIR, project.templates_dir, project.styles_dir):
         _hash_files(digest, folder)
     for folder in SYSTEM_FONT_DIRS:
@@ -92,14 +127,14 @@ class VariantCache:
         _hash_files(digest, self.project.clinic_folder(variant.clinic_id))
         return digest.hexdigest()
 
-    def _paths(self, variant: Variant) -> tuple[Path, Path]:
-        stem = self.folder / self.key(variant)
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        stem = self.folder / key
         return stem.with_suffix(".pdf"), stem.with_suffix(".json")
 
     def get(self, variant: Variant) -> RenderedVariant | None:
-        """The stored variant, or None (never stored, or not readable as one)."""
-        pdf_path, info_path = self._paths(variant)
+        """The stored variant, or None (never stored, or not readable as one, or its files not readable now)."""
         try:
+            pdf_path, info_path = self._paths(self.key(variant))
             data = pdf_path.read_bytes()
             info = json.loads(info_path.read_text(encoding="utf-8"))
             mcids = tuple(tuple(int(m) for m in page) for page in info["mcids"])
@@ -109,24 +144,31 @@ class VariantCache:
                     return None
             now = time.time()
             os.utime(pdf_path, (now, now))  # recently used: kept by prune()
-        except (OSError, ValueError, KeyError, TypeError, pikepdf.PdfError):
+        except (OSError, ValueError, KeyError, TypeError, pikepdf.PdfError, HandoutError):
             return None
         return RenderedVariant(data, mcids, findings)
 
-    def put(self, variant: Variant, rendered: RenderedVariant) -> None:
-        """Store a variant (the PDF last, so a half-written entry is never read as whole); errors are ignored."""
-        pdf_path, info_path = self._paths(variant)
+    def put(self, variant: Variant, rendered: RenderedVariant, key: str) -> None:
+        """Store a variant under the ``key`` taken *before* it was rendered; errors are ignored.
+
+        If the key has changed since (a handout or clinic file saved while the batch ran), nothing is
+        stored: the rendering may be of either version. The PDF is written last, so a half-written
+        entry is never read as whole. The entry says nothing of which handout it is, or when it was
+        used for whom: only its key (a hash) names it.
+        """
         info = {
-            "variant": [variant.handout_id, variant.language, variant.clinic_id, variant.paper, variant.large_print],
             "mcids": [list(page) for page in rendered.mcids],
             "findings": [[f.where, f.message] for f in rendered.findings],
             "sha256": hashlib.sha256(rendered.data).hexdigest(),
         }
         try:
+            if self.key(variant) != key:
+                return
+            pdf_path, info_path = self._paths(key)
             self.folder.mkdir(parents=True, exist_ok=True)
             write_atomic(info_path, json.dumps(info).encode())
             write_atomic(pdf_path, rendered.data)
-        except OSError:
+        except (OSError, HandoutError):
             pass
 
     def prune(self, keep_days: int = KEEP_DAYS) -> int:

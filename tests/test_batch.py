@@ -179,3 +179,26 @@ def test_failed_row_removes_its_stale_packet_and_worker_bugs_do_not_stop_the_bat
     err = capfd.readouterr().err  # the workers' stderr included
     assert "row 9, visit G7: internal error ZeroDivisionError" in err  # where it happened, for the bug report
     assert "a bug near" not in err and "Nguyễn" not in err  # the exception's text may quote the patient: never shown
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_bug_rendering_one_handout_fails_only_the_visits_that_need_it(
+    schedule: Path, tmp_path: Path, monkeypatch, capfd, jobs
+):
+    from clinic_handouts.packets import PacketBuilder
+
+    original = PacketBuilder._render
+
+    def broken(self, variant):
+        if variant.large_print:
+            raise ValueError("a bug in large print")
+        return original(self, variant)
+
+    monkeypatch.setattr(PacketBuilder, "_render", broken)  # inherited by the forked workers
+    out = tmp_path / "packets"
+    assert main(["batch", str(schedule), "-o", str(out), "--jobs", jobs, "--no-cache"]) == 1
+    manifest = {e["row"]: e for e in json.loads((out / "manifest.json").read_text())}
+    assert manifest[9]["status"] == "error"  # G7, the large-print visit
+    assert manifest[9]["error"] == "handout botox: internal error (ValueError); please report it"
+    assert manifest[2]["status"] == "ok" and (out / "2026-11-27_A1.pdf").is_file()
+    assert "handout botox (en): internal error ValueError" in capfd.readouterr().err

@@ -12,6 +12,7 @@ from conftest import assert_conformant, normalise, pdf_text
 from pypdf import PdfReader
 
 from clinic_handouts.cli import main
+from clinic_handouts.errors import HandoutError
 from clinic_handouts.library import Project
 from clinic_handouts.packets import PacketBuilder, default_file_name
 from clinic_handouts.visits import Visit
@@ -248,3 +249,14 @@ def test_unknown_references_in_a_visit_file_point_at_their_line(two_handouts: Pr
     err = capsys.readouterr().err
     assert f"error: {visit_file}:3:1: clinic: unknown clinic 'nowhere'" in err
     assert f"error: {visit_file}:10:5: handouts.1: unknown handout 'botx'; did you mean 'botox'?" in err
+
+
+def test_a_clinic_template_that_moves_the_identifiers_is_refused(two_handouts: Project):
+    """The identifiers' sheet is taken out of the cover; if a clinic's template moved it, say so, lose nothing."""
+    own = two_handouts.clinics_dir / "example" / "templates"
+    own.mkdir(parents=True, exist_ok=True)
+    template = (two_handouts.templates_dir / "packet.html").read_text(encoding="utf-8")
+    (own / "packet.html").write_text(template.replace('<div class="stamps">', '<div class="not-stamps">'), "utf-8")
+    with pytest.raises(HandoutError) as caught:
+        PacketBuilder(two_handouts).build(_visit())
+    assert "identifiers must come last" in str(caught.value)

@@ -115,3 +115,17 @@ def test_entries_unused_for_long_are_pruned(scratch_project, schedule, tmp_path)
     assert cache.prune(keep_days=60) == 2
     assert not stale.exists() and not stale.with_suffix(".json").exists()
     assert len(list((tmp_path / "cache").glob("*.pdf"))) == 2
+
+
+def test_a_rendering_is_not_stored_when_its_files_changed_while_it_was_made(scratch_project, tmp_path):
+    cache = VariantCache.for_project(scratch_project, tmp_path / "cache")
+    variant = Variant("botox", "en", "example", "letter", False)
+    key_before = cache.key(variant)
+    rendered = packets.PacketBuilder(scratch_project).render_variant(variant)
+    path = scratch_project.handouts_dir / "botox.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# saved while the batch ran\n", encoding="utf-8")
+    cache.put(variant, rendered, key_before)
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())
+    assert cache.get(variant) is None
+    cache.put(variant, rendered, cache.key(variant))  # an unchanged key: stored
+    assert cache.get(variant) == rendered
