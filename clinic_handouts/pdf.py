@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,8 @@ from .fetcher import AssetFetcher, RefusedURLError
 from .library import Project
 
 WEASYPRINT_LOGGER = logging.getLogger("weasyprint")
+#: the page's own style sheet, which base.html writes first in the document's head
+PAGE_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 
 
 class _Collector(logging.Handler):
@@ -61,6 +64,8 @@ class Renderer:
         self.fetcher = AssetFetcher(project.asset_dirs)
         #: images (the clinic's logo) decoded once and reused by every document
         self.image_cache: dict = {}
+        #: each distinct page style, parsed once
+        self._page_styles: dict[str, weasyprint.CSS] = {}
         with refusals_as_errors():
             self.stylesheet = weasyprint.CSS(
                 filename=str(project.styles_dir / "handout.css"),
@@ -69,11 +74,30 @@ class Renderer:
             )
 
     def layout(self, html: str) -> weasyprint.Document:
-        """Lay out HTML into pages; only the project's asset folders can be read."""
+        """Lay out HTML into pages; only the project's asset folders can be read.
+
+        The page's own ``<style>`` (paper, brand colours, running texts: the first one in the
+        document) is parsed once per distinct text and given to WeasyPrint after the project's
+        stylesheet, which it overrides as before; a clinic's ``style.css`` still overrides both.
+        A batch lays out hundreds of covers with the same page style.
+        """
+        base_url = str(self.project.templates_dir) + "/"
+        sheets = [self.stylesheet]
+        own = PAGE_STYLE.search(html)
+        if own:
+            html = html[: own.start()] + html[own.end():]
+            sheets.append(self._page_style(own.group(1), base_url))
         with refusals_as_errors():
-            return weasyprint.HTML(
-                string=html, base_url=str(self.project.templates_dir) + "/", url_fetcher=self.fetcher
-            ).render(font_config=self.font_config, stylesheets=[self.stylesheet], cache=self.image_cache)
+            return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=self.fetcher).render(
+                font_config=self.font_config, stylesheets=sheets, cache=self.image_cache)
+
+    def _page_style(self, css: str, base_url: str) -> weasyprint.CSS:
+        if css not in self._page_styles:
+            if len(self._page_styles) >= 512:
+                self._page_styles.clear()
+            self._page_styles[css] = weasyprint.CSS(
+                string=css, base_url=base_url, url_fetcher=self.fetcher, font_config=self.font_config)
+        return self._page_styles[css]
 
 
 @contextlib.contextmanager

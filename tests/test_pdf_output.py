@@ -151,3 +151,18 @@ def test_the_reference_search_finds_what_it_looks_for():
 def test_text_has_no_leftover_markup(botox_pdf: Path):
     text = normalise(" ".join(pdf_text(botox_pdf)))
     assert "{{" not in text and "<" not in text and "&amp;" not in text
+
+
+def test_the_page_style_overrides_the_project_stylesheet_and_a_clinic_stylesheet_overrides_both(
+    scratch_project: Project, tmp_path: Path
+):
+    """The page's own style is parsed once and handed to WeasyPrint after styles/handout.css; the
+    clinic's style.css must still win over it (here: the paper size base.html sets)."""
+    letter = build_handout(scratch_project, "botox", output=tmp_path / "letter.pdf")
+    with pikepdf.open(letter.path) as pdf:
+        assert [round(float(v)) for v in pdf.pages[0].MediaBox] == [0, 0, 612, 792]
+    (scratch_project.clinics_dir / "example" / "style.css").write_text("@page { size: A5; }\n", encoding="utf-8")
+    a5 = build_handout(scratch_project, "botox", output=tmp_path / "a5.pdf")
+    with pikepdf.open(a5.path) as pdf:
+        assert [round(float(v)) for v in pdf.pages[0].MediaBox] == [0, 0, 420, 595]
+    assert_conformant(a5.path)
