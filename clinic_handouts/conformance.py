@@ -283,17 +283,34 @@ def check_structure(
             elif element.objgen not in linked:
                 out.append(Finding(f"{where} MCID {mcid}", f"its {element.get('/S')} element is not reachable "
                                                            "from the StructTreeRoot"))
-            elif not _lists_mcid(element, mcid):
-                out.append(Finding(f"{where} MCID {mcid}", f"its {element.get('/S')} element does not list it in /K"))
+            elif not _lists_mcid(element, mcid, page.obj):
+                out.append(Finding(f"{where} MCID {mcid}", f"its {element.get('/S')} element does not list it "
+                                                           "in /K for this page"))
+    pages = {page.obj.objgen for page in pdf.pages}
+    for element in elements:
+        own_page = element.get("/Pg")
+        for kid in kids(element):
+            on = own_page if isinstance(kid, int) else kid.get("/Pg", own_page) if _is_mcr(kid) else None
+            if (isinstance(kid, int) or _is_mcr(kid)) and (on is None or on.objgen not in pages):
+                out.append(Finding(f"{element.get('/S')} element", "refers to marked content on no page of the file"))
+                break
     return out
 
 
-def _lists_mcid(element: pikepdf.Object, mcid: int) -> bool:
+def _is_mcr(kid: object) -> bool:
+    return isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR
+
+
+def _lists_mcid(element: pikepdf.Object, mcid: int, page: pikepdf.Object) -> bool:
+    """The element lists the MCID as content of ``page`` (its own /Pg, or the reference's)."""
+    own_page = element.get("/Pg")
     for kid in kids(element):
-        if isinstance(kid, int) and int(kid) == mcid:
+        if isinstance(kid, int) and int(kid) == mcid and own_page is not None and own_page.objgen == page.objgen:
             return True
-        if isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR and int(kid.get("/MCID", -1)) == mcid:
-            return True
+        if _is_mcr(kid) and int(kid.get("/MCID", -1)) == mcid:
+            on = kid.get("/Pg", own_page)
+            if on is not None and on.objgen == page.objgen:
+                return True
     return False
 
 

@@ -280,9 +280,10 @@ class PacketBuilder:
         with collect_warnings() as warnings:
             parts = [self.rendered(Variant(h.id, h.language, clinic.id, paper, large)) for h, _ in handouts]
             # The cover's length decides where the handouts start, so it is planned before it is laid
-            # out: plan for one page, lay out, and plan again if it took more. (Always from one page,
-            # never from the last packet's cover: the result must not depend on what was built before.)
-            cover_pages = 1
+            # out: plan, lay out, and plan again if it took more or fewer pages. The first plan is a pure
+            # function of the visit, never the last packet's cover: a packet must not depend on what
+            # was built before it.
+            cover_pages = _likely_cover_pages(visit, len(handouts), large)
             for _ in range(3):
                 firsts, total = plan(cover_pages, [p.pages for p in parts], duplex)
                 items = [
@@ -392,6 +393,12 @@ class LinesKey(NamedTuple):
     paper: str
     large_print: bool
     total: int
+
+
+def _likely_cover_pages(visit: Visit, handouts: int, large_print: bool) -> int:
+    """How many pages the bundled cover takes: in large print, two with four handouts or more, or with
+    a note and two or more (measured). A wrong guess costs one more layout, not a different packet."""
+    return 2 if large_print and (handouts >= 4 or (visit.note is not None and handouts >= 2)) else 1
 
 
 def _cover_language(visit: Visit) -> str:

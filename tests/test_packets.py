@@ -260,3 +260,16 @@ def test_a_clinic_template_that_moves_the_identifiers_is_refused(two_handouts: P
     with pytest.raises(HandoutError) as caught:
         PacketBuilder(two_handouts).build(_visit())
     assert "identifiers must come last" in str(caught.value)
+
+
+def test_elements_left_pointing_at_the_removed_sheet_are_caught(two_handouts: Project, monkeypatch):
+    """If the identifiers' elements stayed in the tree, the packet must not claim PDF/UA, and verify says why."""
+    import clinic_handouts.packets as packets
+    from clinic_handouts.conformance import verify
+
+    monkeypatch.setattr(packets, "_unlink_page", lambda pdf, page: None)
+    built = PacketBuilder(two_handouts).build(_visit())
+    assert any("not claiming" in w and "on no page of the file" in w for w in built.warnings)
+    report = verify(built.data)
+    structure = next(c for c in report.checks if c.name == "structure")
+    assert not report.passed and not structure.passed
