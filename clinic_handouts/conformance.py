@@ -251,8 +251,9 @@ def check_structure(
     Page -> /StructParents -> parent tree array -> element at index MCID; that
     element must be reachable from the root through /K and list the MCID in
     its own /K, for that page. No element may refer to marked content on a page
-    the file does not have (left behind when a page is removed). Content is either tagged or an artifact: nothing painted outside
-    a marked-content sequence, no MCID inside an artifact. ``marked`` may give
+    the file does not have (left behind when a page is removed). Content is
+    either tagged or an artifact: nothing painted outside a marked-content
+    sequence, no MCID inside an artifact. ``marked`` may give
     pages' ``marked_content`` results already known (the packet builder knows
     them for the handout pages it copies unchanged).
     """
