@@ -320,98 +320,119 @@ def run_batch(
     return BatchReport(results, time.perf_counter() - started)
 
 
+@dataclass
+class _Plan:
+    """The batch's bookkeeping, kept in the parent: which variants each visit needs, which are rendered
+    (or failed), and which visits still wait for theirs. Bad references fail when it is made."""
+
+    out_dir: Path
+    cache: VariantCache | None
+    planner: PacketBuilder
+    needs: dict[int, list[Variant]] = field(default_factory=dict)
+    waiting: list[ScheduledVisit] = field(default_factory=list)  # earliest appointments first
+    rendered: dict[Variant, RenderedVariant] = field(default_factory=dict)
+    failed: dict[Variant, str] = field(default_factory=dict)
+    #: cache keys taken before rendering, so a file saved meanwhile is not cached under its new key
+    keys: dict[Variant, str] = field(default_factory=dict)
+
+    def plan(self, items: list[ScheduledVisit]) -> Iterator[RowResult]:
+        """Read what every visit needs (YAML only), take what the cache has; yields the rows that fail here."""
+        for item in items:
+            try:
+                self.needs[item.row] = self.planner.variants(item.visit)
+                self.waiting.append(item)
+            except HandoutError as exc:
+                yield _failed(item, self.out_dir, "; ".join(p.message for p in exc.problems))
+        for variant in self.to_render():
+            hit = self.cache.get(variant) if self.cache else None
+            if hit is not None:
+                self.rendered[variant] = hit
+            elif self.cache:
+                with contextlib.suppress(HandoutError, OSError):
+                    self.keys[variant] = self.cache.key(variant)
+
+    def to_render(self) -> list[Variant]:
+        """The variants not rendered yet, longest first (large print), so no worker is left with a long one."""
+        distinct = {v for variants in self.needs.values() for v in variants if v not in self.rendered}
+        return sorted(distinct, key=lambda v: (not v.large_print, repr(v)))
+
+    def keep(self, variant: Variant, data: RenderedVariant | None, error: str | None, warned: bool) -> None:
+        """Record a render (``_render_variant``'s result); a good one without warnings goes into the cache
+        (one that warned is rendered again next time, so strict mode sees it)."""
+        if data is None:
+            self.failed[variant] = error or "could not be rendered"
+            return
+        self.rendered[variant] = data
+        if self.cache and not warned and variant in self.keys:
+            self.cache.put(variant, data, self.keys[variant])
+
+    def ready(self) -> Iterator[tuple[ScheduledVisit, dict[Variant, RenderedVariant] | RowResult]]:
+        """Visits no longer waiting: with their rendered variants, or with their error row if one failed."""
+        still_waiting = []
+        for item in self.waiting:
+            variants = self.needs[item.row]
+            if any(v in self.failed for v in variants):
+                reason = "; ".join(self.failed[v] for v in variants if v in self.failed)
+                yield item, _failed(item, self.out_dir, reason)
+            elif all(v in self.rendered for v in variants):
+                yield item, {v: self.rendered[v] for v in variants}
+            else:
+                still_waiting.append(item)
+        self.waiting = still_waiting
+
+
 def _run(
     project: Project, items: list[ScheduledVisit], out_dir: Path, jobs: int, duplex: bool, strict: bool,
     fhir: bool = False, cache: VariantCache | None = None,
 ) -> Iterator[RowResult]:
-    # Plan in this process (YAML only): which variants each visit needs; bad references fail here.
-    planner = PacketBuilder(project, strict=strict)
-    needs: dict[int, list[Variant]] = {}
-    for item in items:
-        try:
-            needs[item.row] = planner.variants(item.visit)
-        except HandoutError as exc:
-            yield _failed(item, out_dir, "; ".join(p.message for p in exc.problems))
-    # Longest first (large print has more pages), so neither worker is left with a long one at the end.
-    distinct = sorted({v for variants in needs.values() for v in variants}, key=lambda v: (not v.large_print, repr(v)))
-    waiting = [item for item in items if item.row in needs]  # earliest appointments first
-    rendered: dict[Variant, RenderedVariant] = {}
-    failed: dict[Variant, str] = {}
-    keys: dict[Variant, str] = {}  # cache keys taken before rendering: a file saved meanwhile is not cached
-    for variant in distinct:
-        hit = cache.get(variant) if cache else None
-        if hit is not None:
-            rendered[variant] = hit
-        elif cache:
-            with contextlib.suppress(HandoutError, OSError):
-                keys[variant] = cache.key(variant)
-
-    def keep(variant: Variant, data: RenderedVariant | None, error: str | None, warned: bool) -> None:
-        if data is None:
-            failed[variant] = error or "could not be rendered"
-            return
-        rendered[variant] = data
-        if cache and not warned and variant in keys:  # one that warned is rendered again, so strict mode sees it
-            cache.put(variant, data, keys[variant])
-
-    def ready_or_failed() -> Iterator[tuple[ScheduledVisit, dict[Variant, RenderedVariant] | None]]:
-        """Visits whose variants are all rendered (with them), or that one failed (with None)."""
-        nonlocal waiting
-        still_waiting = []
-        for item in waiting:
-            variants = needs[item.row]
-            if any(v in failed for v in variants):
-                yield item, None
-            elif all(v in rendered for v in variants):
-                yield item, {v: rendered[v] for v in variants}
-            else:
-                still_waiting.append(item)
-        waiting = still_waiting
-
-    def broken(item: ScheduledVisit) -> RowResult:
-        return _failed(item, out_dir, "; ".join(failed[v] for v in needs[item.row] if v in failed))
-
-    if jobs <= 1 or len(waiting) <= 1:
+    day = _Plan(out_dir, cache, PacketBuilder(project, strict=strict))
+    yield from day.plan(items)
+    if jobs <= 1 or len(day.waiting) <= 1:
         _start_worker(str(project.root), strict, fhir)
-        for variant in distinct:
-            if variant not in rendered:
-                keep(*_render_variant(variant))
-        for item, variants in ready_or_failed():
-            yield _build_one(item, str(out_dir), duplex, variants) if variants is not None else broken(item)
+        for variant in day.to_render():
+            day.keep(*_render_variant(variant))
+        for item, got in day.ready():
+            yield got if isinstance(got, RowResult) else _build_one(item, str(out_dir), duplex, got)
         return
+    yield from _run_in_pool(project, day, jobs, duplex, strict, fhir)
 
+
+def _run_in_pool(
+    project: Project, day: _Plan, jobs: int, duplex: bool, strict: bool, fhir: bool
+) -> Iterator[RowResult]:
+    out_dir = str(day.out_dir)
     # fork: the workers start with the modules loaded; they are all started at the first submit,
     # before the pool's own threads, so no lock can be inherited while held.
     pool = ProcessPoolExecutor(
         max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker,
         initargs=(str(project.root), strict, fhir),
     )
-    renders = {pool.submit(_render_variant, variant) for variant in distinct if variant not in rendered}
+    renders = {pool.submit(_render_variant, variant) for variant in day.to_render()}
     builds: dict[Future[tuple[RowResult, dict[LinesKey, bytes]]], ScheduledVisit] = {}
     lines: dict[LinesKey, bytes] = {}  # page-line sets made by the workers so far
     # Packets are handed out a few at a time, so each goes with the page-line sets made before it.
     queue: list[tuple[ScheduledVisit, dict[Variant, RenderedVariant]]] = []
     try:
         while True:
-            for item, variants in ready_or_failed():
-                if variants is None:
-                    yield broken(item)
+            for item, got in day.ready():
+                if isinstance(got, RowResult):
+                    yield got
                 else:
-                    queue.append((item, variants))
+                    queue.append((item, got))
             while queue and len(builds) < 2 * jobs:
                 item, variants = queue.pop(0)
-                pages = [len(variants[v].mcids) for v in needs[item.row]]
-                likely = {k: lines[k] for k in planner.lines_keys(item.visit, pages, duplex=duplex) if k in lines}
-                builds[pool.submit(_build_shared, item, str(out_dir), duplex, variants, likely)] = item
+                pages = [len(variants[v].mcids) for v in day.needs[item.row]]
+                likely = {k: lines[k] for k in day.planner.lines_keys(item.visit, pages, duplex=duplex) if k in lines}
+                builds[pool.submit(_build_shared, item, out_dir, duplex, variants, likely)] = item
             if not renders and not builds:
-                if waiting:
-                    raise RuntimeError(f"batch stalled: {len(waiting)} visits wait for handouts nobody renders")
+                if day.waiting:
+                    raise RuntimeError(f"batch stalled: {len(day.waiting)} visits wait for handouts nobody renders")
                 break
             done, _ = wait(renders | builds.keys(), return_when=FIRST_COMPLETED)
             for future in done:
                 if future in renders:
                     renders.discard(future)
-                    keep(*future.result())
+                    day.keep(*future.result())
                 else:
                     builds.pop(future)
                     result, made = future.result()
@@ -421,8 +442,7 @@ def _run(
         # A worker died (killed, out of memory, a crash in a native library): what it had not finished fails,
         # and the manifest still lists every row.
         reason = "internal error (a worker process stopped); please report it"
-        unfinished = [*builds.values(), *(item for item, _ in queue), *waiting]
-        for item in unfinished:
-            yield _failed(item, out_dir, reason)
+        for item in [*builds.values(), *(item for item, _ in queue), *day.waiting]:
+            yield _failed(item, day.out_dir, reason)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
