@@ -23,6 +23,7 @@ How it is built, and why:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import io
@@ -295,14 +296,13 @@ class PacketBuilder:
                         f"visit {visit.visit_id}: the packet would have {total} pages, more than {MAX_PAGES}; "
                         "split the handouts over two visits"))
                 document = self._cover(visit, clinic, paper, items, stamp, large)
-                _check_identity_sheet(document, stamp)
+                identity_height = _identity_sheet_height(document, stamp)
                 laid_out_cover = len(document.pages) - 1  # the identifiers' sheet follows
                 if laid_out_cover == cover_pages:
                     break
                 cover_pages = laid_out_cover
             if laid_out_cover != cover_pages or cover_pages < 1:
                 raise RuntimeError(f"packet layout did not settle: cover {laid_out_cover} pages, planned {cover_pages}")
-            identity_height = _height_of(document.pages[cover_pages], "stamp-identity")
             if identity_height + stamp.line > stamp.height + 0.5:
                 # Never print a page whose identifiers are cut off: both must show in full on every page.
                 raise HandoutError(Problem(
@@ -522,8 +522,9 @@ def _draw_artifact(out: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object, x
     page.contents_add(f"Q\n/Artifact BMC q 1 0 0 1 {dx:.3f} {dy:.3f} cm {name} Do Q EMC\n".encode())
 
 
-def _check_identity_sheet(document: weasyprint.Document, stamp: StampBox) -> None:
-    """The identifiers' sheet must be the last page, alone: it is taken out of the cover afterwards.
+def _identity_sheet_height(document: weasyprint.Document, stamp: StampBox) -> float:
+    """The height of the identifiers on their sheet, in points, after checking the sheet is the last
+    page, alone: it is taken out of the cover afterwards.
 
     A clinic's own template or style.css could move it (no page break, another page size); then
     the last page would be part of the cover, and taking it out would lose it.
@@ -531,15 +532,15 @@ def _check_identity_sheet(document: weasyprint.Document, stamp: StampBox) -> Non
     last = document.pages[-1]
     width, height = last.width * PT_PER_PX, last.height * PT_PER_PX
     expected = (stamp.width, stamp.height + stamp.line * 4)
-    try:
-        ok = len(document.pages) >= 2 and abs(width - expected[0]) < 0.5 and abs(height - expected[1]) < 0.5
-        ok = ok and _height_of(last, "stamp-identity") > 0  # and the identifiers are on it
-    except RuntimeError:
-        ok = False
-    if not ok:
+    identifiers = 0.0
+    if len(document.pages) >= 2 and abs(width - expected[0]) < 0.5 and abs(height - expected[1]) < 0.5:
+        with contextlib.suppress(RuntimeError):  # no identifiers on it: refused below
+            identifiers = _height_of(last, "stamp-identity")
+    if identifiers <= 0:
         raise HandoutError(Problem(
             "packet.html: the patient's identifiers must come last, on their own 'stamps' page; "
             "check the clinic's templates/packet.html and style.css"))
+    return identifiers
 
 
 def _unlink_page(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
