@@ -32,13 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pypdf import PdfReader, PdfWriter
 
-from clinic_handouts.batch import COLUMNS, run_batch
+from clinic_handouts.batch.cache import VariantCache
+from clinic_handouts.batch.runner import COLUMNS, run_batch
 from clinic_handouts.build import render_handout
-from clinic_handouts.library import Project
-from clinic_handouts.loading import load_clinic, load_handout
-from clinic_handouts.packets import PacketBuilder
-from clinic_handouts.variant_cache import VariantCache
-from clinic_handouts.visits import Visit
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.loading import load_clinic, load_handout
+from clinic_handouts.content.visits import Visit
+from clinic_handouts.packets.builder import PacketBuilder
 
 GIVEN = ["José", "Zoë", "Łukasz", "Nguyễn Thị", "Ana", "Søren", "Françoise", "Mehmet", "王", "محمد",
          "Aoife", "Dvořák", "Björn", "Иван", "Lê Văn", "李", "فاطمة", "Chloé", "Grace", "Ngozi"]

@@ -11,17 +11,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .claims import creation_date
-from .errors import HandoutError, Problem
-from .fhir import write_document_reference
-from .files import write_atomic
-from .html import handout_html
-from .library import Project
-from .loading import load_clinic, load_handout
-from .models import Clinic, Handout
-from .packets import PacketBuilder, default_file_name
-from .pdf import Rendered, Renderer, render_pdf
-from .visits import load_visit
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.loading import load_clinic, load_handout
+from clinic_handouts.content.models import Clinic, Handout
+from clinic_handouts.content.visits import load_visit
+from clinic_handouts.errors import HandoutError, Problem
+from clinic_handouts.files import write_atomic
+from clinic_handouts.packets.builder import PacketBuilder, default_file_name
+from clinic_handouts.packets.fhir import write_document_reference
+from clinic_handouts.pdf.claims import creation_date
+from clinic_handouts.render.html import handout_html
+from clinic_handouts.render.renderer import Rendered, Renderer, render_pdf
 
 
 @dataclass(frozen=True)

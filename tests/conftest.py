@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from clinic_handouts.library import Project
-from clinic_handouts.loading import load_clinic
-from clinic_handouts.models import DEFAULT_HEADINGS
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.loading import load_clinic
+from clinic_handouts.content.models import DEFAULT_HEADINGS
 
 HEADINGS = set(DEFAULT_HEADINGS.values())
 
@@ -87,7 +87,7 @@ def pdf_text(path_or_bytes) -> list[str]:
 
 def assert_conformant(path_or_bytes) -> None:
     """Every PDF a test produces goes through the full offline check (``generate.py verify``)."""
-    from clinic_handouts.conformance import verify
+    from clinic_handouts.pdf.conformance import verify
 
     source = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes)
     report = verify(source)

@@ -17,17 +17,17 @@ import segno
 from conftest import assert_conformant, normalise, pdf_text
 
 from clinic_handouts import archival
-from clinic_handouts.archival import make_accessible
 from clinic_handouts.build import build_handout
-from clinic_handouts.cli import main
-from clinic_handouts.conformance import check_structure, check_tags, marked_content, verify, xmp_values
-from clinic_handouts.html import handout_html
-from clinic_handouts.library import Project
-from clinic_handouts.loading import load_handout
-from clinic_handouts.packets import PacketBuilder
-from clinic_handouts.pdf import Renderer, pdf_bytes, render_pdf
-from clinic_handouts.qr import web_address
-from clinic_handouts.visits import Visit
+from clinic_handouts.cli.main import main
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.loading import load_handout
+from clinic_handouts.content.visits import Visit
+from clinic_handouts.packets.builder import PacketBuilder
+from clinic_handouts.pdf.accessibility import make_accessible
+from clinic_handouts.pdf.conformance import check_structure, check_tags, marked_content, verify, xmp_values
+from clinic_handouts.render.html import handout_html
+from clinic_handouts.render.qr import web_address
+from clinic_handouts.render.renderer import Renderer, pdf_bytes, render_pdf
 
 VISIT = {
     "visit_id": "V-7", "date": "2026-11-27", "clinic": "example", "clinician": "Dr. Lee",
@@ -36,7 +36,7 @@ VISIT = {
 
 
 def _elements(pdf: pikepdf.Pdf, kind: str) -> list[pikepdf.Dictionary]:
-    from clinic_handouts.conformance import elements_in_order
+    from clinic_handouts.pdf.conformance import elements_in_order
 
     return [e for e in elements_in_order(pdf.Root.StructTreeRoot) if str(e.S) == kind]
 

@@ -10,9 +10,9 @@ import pytest
 from conftest import assert_conformant, pdf_text
 from pypdf import PdfReader
 
-from clinic_handouts.batch import read_schedule
-from clinic_handouts.cli import main
-from clinic_handouts.library import Project
+from clinic_handouts.batch.runner import read_schedule
+from clinic_handouts.cli.main import main
+from clinic_handouts.content.library import Project
 
 HEADER = "visit_id,date,time,clinic,clinician,patient_name,dob,mrn,language,large_print,handouts,note\n"
 ROWS = [
@@ -156,7 +156,7 @@ def test_row_numbers_odd_cells_and_invalid_ids(tmp_path: Path, capsys):
 def test_failed_row_removes_its_stale_packet_and_worker_bugs_do_not_stop_the_batch(
     schedule: Path, tmp_path: Path, monkeypatch, capfd
 ):
-    from clinic_handouts.packets import PacketBuilder
+    from clinic_handouts.packets.builder import PacketBuilder
 
     out = tmp_path / "packets"
     assert main(["batch", str(schedule), "-o", str(out), "--jobs", "2"]) == 1
@@ -185,7 +185,7 @@ def test_failed_row_removes_its_stale_packet_and_worker_bugs_do_not_stop_the_bat
 def test_a_bug_rendering_one_handout_fails_only_the_visits_that_need_it(
     schedule: Path, tmp_path: Path, monkeypatch, capfd, jobs
 ):
-    from clinic_handouts.packets import PacketBuilder
+    from clinic_handouts.packets.builder import PacketBuilder
 
     original = PacketBuilder._render
 

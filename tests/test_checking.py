@@ -11,13 +11,13 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 from rich.console import Console
 
-from clinic_handouts.check_report import as_json, finding_line, print_report
-from clinic_handouts.checking import CheckReport, check
-from clinic_handouts.cli import main
-from clinic_handouts.kinds import MODELS
-from clinic_handouts.library import Project
-from clinic_handouts.readability import FERNANDEZ_HUERTA, FLESCH_KINCAID
-from clinic_handouts.scaffold import new_handout
+from clinic_handouts.checks.checker import CheckReport, check
+from clinic_handouts.checks.readability import FERNANDEZ_HUERTA, FLESCH_KINCAID
+from clinic_handouts.checks.report import as_json, finding_line, print_report
+from clinic_handouts.cli.main import main
+from clinic_handouts.content.kinds import MODELS
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.scaffold import new_handout
 
 TODAY = date(2026, 11, 26)
 

@@ -11,10 +11,10 @@ import pikepdf
 from conftest import ROOT, pdf_text
 
 from clinic_handouts.build import example_visits
-from clinic_handouts.cli import main
-from clinic_handouts.library import Project
-from clinic_handouts.packets import default_file_name
-from clinic_handouts.visits import load_visit
+from clinic_handouts.cli.main import main
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.visits import load_visit
+from clinic_handouts.packets.builder import default_file_name
 
 
 def test_main_job_renders_every_handout_and_the_example_packets(scratch_project: Project, tmp_path: Path, capsys):
@@ -65,7 +65,7 @@ def test_handout_on_other_paper_is_named_after_it(scratch_project: Project, caps
 
 def test_output_name_says_paper_and_print_size(project: Project):
     from clinic_handouts.build import output_name
-    from clinic_handouts.loading import load_handout
+    from clinic_handouts.content.loading import load_handout
 
     handout = load_handout(project.handout_path("botox"))
     assert output_name(handout) == "botox.pdf"

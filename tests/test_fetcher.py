@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from clinic_handouts.content.library import Project
 from clinic_handouts.errors import HandoutError
-from clinic_handouts.fetcher import AssetFetcher, RefusedURLError
-from clinic_handouts.library import Project
-from clinic_handouts.pdf import render_pdf
+from clinic_handouts.render.fetcher import AssetFetcher, RefusedURLError
+from clinic_handouts.render.renderer import render_pdf
 
 
 @pytest.fixture

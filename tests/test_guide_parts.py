@@ -20,11 +20,11 @@ from conftest import ROOT, normalise, pdf_text
 from PIL import Image
 
 from clinic_handouts.build import build_handout
-from clinic_handouts.html import handout_html
-from clinic_handouts.library import Project
-from clinic_handouts.loading import load_clinic, load_handout
-from clinic_handouts.models import DEFAULT_HEADINGS, Handout
-from clinic_handouts.pdf import Renderer, collect_warnings, pdf_bytes
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.loading import load_clinic, load_handout
+from clinic_handouts.content.models import DEFAULT_HEADINGS, Handout
+from clinic_handouts.render.html import handout_html
+from clinic_handouts.render.renderer import Renderer, collect_warnings, pdf_bytes
 
 #: Heading of each optional part, as the template prints it.
 PART_HEADINGS = {

@@ -8,9 +8,9 @@ import pytest
 from conftest import pdf_text
 
 from clinic_handouts.build import build_handout
-from clinic_handouts.html import counter_content, css_string, handout_html
-from clinic_handouts.library import Project
-from clinic_handouts.loading import load_clinic, load_handout
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.loading import load_clinic, load_handout
+from clinic_handouts.render.html import counter_content, css_string, handout_html
 
 
 def test_markup_in_content_prints_as_typed(scratch_project: Project, tmp_path: Path):

@@ -10,10 +10,8 @@ import yaml
 from conftest import ROOT, SEED, pdf_text, seed_sentences
 
 from clinic_handouts.build import render_handout
-from clinic_handouts.cli import main
-from clinic_handouts.errors import HandoutError
-from clinic_handouts.html import handout_html
-from clinic_handouts.importing import (
+from clinic_handouts.cli.main import main
+from clinic_handouts.content.importing import (
     SCHEMA_LINE,
     import_page,
     one_year_after,
@@ -21,8 +19,10 @@ from clinic_handouts.importing import (
     slug,
     standard_key,
 )
-from clinic_handouts.library import Project
-from clinic_handouts.loading import load_handout
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.loading import load_handout
+from clinic_handouts.errors import HandoutError
+from clinic_handouts.render.html import handout_html
 
 HTML_PAGE = ROOT / "tests" / "fixtures" / "botox-treatment-page.html"
 TODAY = date(2026, 11, 26)

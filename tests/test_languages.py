@@ -24,15 +24,15 @@ from babel.messages.pofile import read_po
 from conftest import ROOT, normalise, pdf_text
 
 from clinic_handouts import i18n
-from clinic_handouts.batch import BatchReport, RowResult
-from clinic_handouts.checking import check
-from clinic_handouts.html import handout_html
-from clinic_handouts.library import Project
-from clinic_handouts.loading import load_clinic, load_handout
-from clinic_handouts.models import Handout
-from clinic_handouts.packets import STAMP, Packet, PacketBuilder
-from clinic_handouts.pdf import Renderer, collect_warnings, pdf_bytes
-from clinic_handouts.visits import Visit
+from clinic_handouts.batch.runner import BatchReport, RowResult
+from clinic_handouts.checks.checker import check
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.loading import load_clinic, load_handout
+from clinic_handouts.content.models import Handout
+from clinic_handouts.content.visits import Visit
+from clinic_handouts.packets.builder import STAMP, Packet, PacketBuilder
+from clinic_handouts.render.html import handout_html
+from clinic_handouts.render.renderer import Renderer, collect_warnings, pdf_bytes
 
 LANGUAGES = ("es", "vi", "ar")
 SAMPLE_LIBRARY = (
@@ -235,7 +235,7 @@ def test_every_handout_prints_in_its_language(standalone, name: str):
 
 
 def i18n_default_headings():
-    from clinic_handouts.models import STANDARD_SECTIONS
+    from clinic_handouts.content.models import STANDARD_SECTIONS
 
     return STANDARD_SECTIONS
 
@@ -504,7 +504,7 @@ def test_check_reports_languages_per_handout(project: Project):
 def test_check_table_and_json_show_translations(project: Project):
     from rich.console import Console
 
-    from clinic_handouts.check_report import as_json, print_report
+    from clinic_handouts.checks.report import as_json, print_report
 
     report = check(project, [project.handouts_dir], today=date(2026, 11, 26))
     data = as_json(report)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.loading import load_clinic, load_handout
+from clinic_handouts.content.models import STANDARD_KEYS
 from clinic_handouts.errors import HandoutError
-from clinic_handouts.library import Project
-from clinic_handouts.loading import load_clinic, load_handout
-from clinic_handouts.models import STANDARD_KEYS
 
 
 def test_botox_is_valid_and_complete(project: Project):

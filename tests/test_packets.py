@@ -11,11 +11,11 @@ import pytest
 from conftest import assert_conformant, normalise, pdf_text
 from pypdf import PdfReader
 
-from clinic_handouts.cli import main
+from clinic_handouts.cli.main import main
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.visits import Visit
 from clinic_handouts.errors import HandoutError
-from clinic_handouts.library import Project
-from clinic_handouts.packets import PacketBuilder, default_file_name
-from clinic_handouts.visits import Visit
+from clinic_handouts.packets.builder import PacketBuilder, default_file_name
 
 NAME = "Zoë Ångström-Łukasz"
 DOB_TEXT = "Date of birth: February 29, 1952"
@@ -264,8 +264,8 @@ def test_a_clinic_template_that_moves_the_identifiers_is_refused(two_handouts: P
 
 def test_elements_left_pointing_at_the_removed_sheet_are_caught(two_handouts: Project, monkeypatch):
     """If the identifiers' elements stayed in the tree, the packet must not claim PDF/UA, and verify says why."""
-    import clinic_handouts.packets as packets
-    from clinic_handouts.conformance import verify
+    import clinic_handouts.packets.builder as packets
+    from clinic_handouts.pdf.conformance import verify
 
     monkeypatch.setattr(packets, "_unlink_page", lambda pdf, page: None)
     built = PacketBuilder(two_handouts).build(_visit())

@@ -11,8 +11,8 @@ from conftest import ROOT, assert_conformant, normalise, pdf_text, seed_sentence
 from pypdf import PdfReader
 
 from clinic_handouts.build import build_handout
-from clinic_handouts.library import Project
-from clinic_handouts.pdf import collect_warnings
+from clinic_handouts.content.library import Project
+from clinic_handouts.render.renderer import collect_warnings
 
 
 @pytest.fixture(scope="module", params=["letter", "a4"])

@@ -8,8 +8,7 @@ import sys
 import pytest
 
 from clinic_handouts import readability
-from clinic_handouts.loading import load_handout
-from clinic_handouts.readability import (
+from clinic_handouts.checks.readability import (
     FERNANDEZ_HUERTA,
     FLESCH_KINCAID,
     assess,
@@ -18,6 +17,7 @@ from clinic_handouts.readability import (
     split_sentences,
     syllables,
 )
+from clinic_handouts.content.loading import load_handout
 
 SPANISH = "El paciente debe descansar dos días después del procedimiento. Llame si tiene fiebre."
 

@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 import yaml
 
-from clinic_handouts.cli import main
+from clinic_handouts.cli.main import main
+from clinic_handouts.content.importing import SCHEMA_LINE
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.loading import load_handout
+from clinic_handouts.content.models import STANDARD_KEYS
+from clinic_handouts.content.scaffold import PLACEHOLDER, new_handout
 from clinic_handouts.errors import HandoutError
-from clinic_handouts.importing import SCHEMA_LINE
-from clinic_handouts.library import Project
-from clinic_handouts.loading import load_handout
-from clinic_handouts.models import STANDARD_KEYS
-from clinic_handouts.scaffold import PLACEHOLDER, new_handout
 
 
 def test_new_handout_has_the_outline_and_loads(scratch_project: Project):

@@ -10,10 +10,10 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from clinic_handouts.cli import main
-from clinic_handouts.kinds import MODELS
-from clinic_handouts.models import Term
-from clinic_handouts.schema import schema_text, write_schemas
+from clinic_handouts.cli.main import main
+from clinic_handouts.content.kinds import MODELS
+from clinic_handouts.content.models import Term
+from clinic_handouts.content.schema import schema_text, write_schemas
 
 SCHEMA_DIR = ROOT / "schema"
 

@@ -17,14 +17,23 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from . import i18n, readability
-from .errors import HandoutError, Problem
-from .kinds import MODELS
-from .library import Project
-from .loading import Loc, YamlDocument, handout_name, load_clinic, read_yaml, split_handout_name, validate
-from .models import Handout
-from .readability import HardSentence, Reading
-from .scaffold import PLACEHOLDER
+from clinic_handouts import i18n
+from clinic_handouts.checks import readability
+from clinic_handouts.checks.readability import HardSentence, Reading
+from clinic_handouts.content.kinds import MODELS
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.loading import (
+    Loc,
+    YamlDocument,
+    handout_name,
+    load_clinic,
+    read_yaml,
+    split_handout_name,
+    validate,
+)
+from clinic_handouts.content.models import Handout
+from clinic_handouts.content.scaffold import PLACEHOLDER
+from clinic_handouts.errors import HandoutError, Problem
 
 Severity = Literal["error", "warning"]
 Warn = Callable[[Loc, str], None]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from .models import Clinic, Handout
-from .visits import Visit
+from clinic_handouts.content.models import Clinic, Handout
+from clinic_handouts.content.visits import Visit
 
 #: kind -> model.
 MODELS: dict[str, type[BaseModel]] = {

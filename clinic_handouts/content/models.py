@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from .i18n import N_
+from clinic_handouts.i18n import N_
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]

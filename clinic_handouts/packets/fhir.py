@@ -15,10 +15,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .files import write_atomic
-from .models import Clinic
-from .packets import creation_date_of_visit
-from .visits import Visit
+from clinic_handouts.content.models import Clinic
+from clinic_handouts.content.visits import Visit
+from clinic_handouts.files import write_atomic
+from clinic_handouts.packets.builder import creation_date_of_visit
 
 LOINC = "http://loinc.org"
 US_CORE_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category"

@@ -14,8 +14,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
-from .loading import YamlDocument, read_yaml, validate
-from .models import Strict, Text
+from clinic_handouts.content.loading import YamlDocument, read_yaml, validate
+from clinic_handouts.content.models import Strict, Text
 
 VisitId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 HandoutId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]

@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-from .archival import (
+from clinic_handouts.pdf.accessibility import (
     PDFA_CONFORMANCE,
     PDFA_PART,
     PDFUA_PART,

@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime
 
 import pikepdf
 
-from .archival import make_accessible, pdf_date, write_metadata
-from .conformance import RUNTIME_CHECKS, Finding, run_checks
+from clinic_handouts.pdf.accessibility import make_accessible, pdf_date, write_metadata
+from clinic_handouts.pdf.conformance import RUNTIME_CHECKS, Finding, run_checks
 
 SAVE_OPTIONS = {
     "deterministic_id": True,  # the /ID is a hash of the content: same inputs, same bytes

@@ -29,15 +29,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import HandoutError, Problem
-from .fhir import write_document_reference
-from .files import write_atomic
-from .library import Project
-from .loading import plain_message
-from .packets import LinesKey, PacketBuilder, RenderedVariant, Variant, default_file_name
-from .pdf import collect_warnings
-from .variant_cache import VariantCache
-from .visits import Visit
+from clinic_handouts.batch.cache import VariantCache
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.loading import plain_message
+from clinic_handouts.content.visits import Visit
+from clinic_handouts.errors import HandoutError, Problem
+from clinic_handouts.files import write_atomic
+from clinic_handouts.packets.builder import LinesKey, PacketBuilder, RenderedVariant, Variant, default_file_name
+from clinic_handouts.packets.fhir import write_document_reference
+from clinic_handouts.render.renderer import collect_warnings
 
 COLUMNS = (
     "visit_id", "date", "clinic", "clinician", "patient_name", "dob", "mrn",

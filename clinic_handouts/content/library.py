@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import HandoutError, Problem
-from .loading import split_handout_name
+from clinic_handouts.content.loading import split_handout_name
+from clinic_handouts.errors import HandoutError, Problem
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-DEFAULT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,11 @@ from typing import Any
 
 import yaml
 
-from .errors import HandoutError, Problem
-from .files import write_atomic
-from .library import Project, check_id
-from .loading import YamlDocument, validate
-from .models import DEFAULT_HEADINGS, STANDARD_KEYS, Handout
+from clinic_handouts.content.library import Project, check_id
+from clinic_handouts.content.loading import YamlDocument, validate
+from clinic_handouts.content.models import DEFAULT_HEADINGS, STANDARD_KEYS, Handout
+from clinic_handouts.errors import HandoutError, Problem
+from clinic_handouts.files import write_atomic
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../schema/handout.schema.json"
 BULLET_MARKS = "•·◦▪‣"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import segno
 
-from .models import Clinic, Handout
+from clinic_handouts.content.models import Clinic, Handout
 
 #: error correction level M: survives a fold or a smudge, stays small
 ERROR = "m"

@@ -17,11 +17,11 @@ from datetime import datetime
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
-from .archival import PDF_VARIANT
-from .claims import finish
-from .errors import HandoutError, Problem
-from .fetcher import AssetFetcher, RefusedURLError
-from .library import Project
+from clinic_handouts.content.library import Project
+from clinic_handouts.errors import HandoutError, Problem
+from clinic_handouts.pdf.accessibility import PDF_VARIANT
+from clinic_handouts.pdf.claims import finish
+from clinic_handouts.render.fetcher import AssetFetcher, RefusedURLError
 
 WEASYPRINT_LOGGER = logging.getLogger("weasyprint")
 #: the page's own style sheet, which base.html writes first in the document's head

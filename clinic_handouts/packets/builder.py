@@ -34,17 +34,17 @@ import pikepdf
 import weasyprint
 from pikepdf import Array, Dictionary, Name
 
-from .archival import drop_empty_resources, kids, make_accessible, parent_tree_entries
-from .claims import Finished, claim_if_conformant, save, set_dates
-from .conformance import PART_CHECKS, Finding, marked_content, run_checks
-from .errors import HandoutError, Problem
-from .html import handout_html, render
-from .i18n import has_catalog, text_direction
-from .library import Project
-from .loading import load_clinic, load_handout
-from .models import Clinic, Handout
-from .pdf import Renderer, collect_warnings, pdf_bytes
-from .visits import Visit
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.loading import load_clinic, load_handout
+from clinic_handouts.content.models import Clinic, Handout
+from clinic_handouts.content.visits import Visit
+from clinic_handouts.errors import HandoutError, Problem
+from clinic_handouts.i18n import has_catalog, text_direction
+from clinic_handouts.pdf.accessibility import drop_empty_resources, kids, make_accessible, parent_tree_entries
+from clinic_handouts.pdf.claims import Finished, claim_if_conformant, save, set_dates
+from clinic_handouts.pdf.conformance import PART_CHECKS, Finding, marked_content, run_checks
+from clinic_handouts.render.html import handout_html, render
+from clinic_handouts.render.renderer import Renderer, collect_warnings, pdf_bytes
 
 PT_PER_IN = 72
 PRODUCER = f"WeasyPrint {weasyprint.__version__}; pikepdf {pikepdf.__version__}"

@@ -28,11 +28,11 @@ from pathlib import Path
 
 from weasyprint.text.ffi import pango
 
-from .conformance import Finding
-from .errors import HandoutError
-from .files import write_atomic
-from .library import Project
-from .packets import RenderedVariant, Variant
+from clinic_handouts.content.library import Project
+from clinic_handouts.errors import HandoutError
+from clinic_handouts.files import write_atomic
+from clinic_handouts.packets.builder import RenderedVariant, Variant
+from clinic_handouts.pdf.conformance import Finding
 
 KEEP_DAYS = 60
 #: Python distributions whose version can change a rendered handout's bytes
@@ -47,7 +47,7 @@ SYSTEM_FONT_DIRS = (
 )
 #: the native libraries that shape, lay out and subset text (loaded by WeasyPrint), found in /proc/self/maps
 NATIVE = re.compile(r"/lib(pango|pangoft2|harfbuzz|harfbuzz-subset|fontconfig|freetype|fribidi|z)(-[\d.]+)?\.so[^/]*$")
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def _hash_files(digest: hashlib._Hash, folder: Path, *, contents: bool = True) -> None:

@@ -32,8 +32,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from .checking import CheckReport, Finding, HandoutReport
-from .readability import Reading
+from clinic_handouts.checks.checker import CheckReport, Finding, HandoutReport
+from clinic_handouts.checks.readability import Reading
 
 JSON_VERSION = 1
 

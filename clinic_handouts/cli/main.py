@@ -15,17 +15,17 @@ from pathlib import Path
 
 from rich.console import Console
 
-from .batch import RowResult, run_batch
-from .build import Built, build_handout, build_library, build_packets, example_visits
-from .check_report import as_json, print_report
-from .checking import check
-from .conformance import print_verify_report, verify
-from .errors import HandoutError, Problem
-from .importing import import_page
-from .library import Project
-from .scaffold import new_handout
-from .schema import write_schemas
-from .variant_cache import VariantCache
+from clinic_handouts.batch.cache import VariantCache
+from clinic_handouts.batch.runner import RowResult, run_batch
+from clinic_handouts.build import Built, build_handout, build_library, build_packets, example_visits
+from clinic_handouts.checks.checker import check
+from clinic_handouts.checks.report import as_json, print_report
+from clinic_handouts.content.importing import import_page
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.scaffold import new_handout
+from clinic_handouts.content.schema import write_schemas
+from clinic_handouts.errors import HandoutError, Problem
+from clinic_handouts.pdf.conformance import print_verify_report, verify
 
 
 def _report(built: list[Built]) -> None:

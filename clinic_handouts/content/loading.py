@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import HandoutError, Problem
-from .i18n import is_known_language
-from .models import Clinic, Handout
+from clinic_handouts.content.models import Clinic, Handout
+from clinic_handouts.errors import HandoutError, Problem
+from clinic_handouts.i18n import is_known_language
 
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)

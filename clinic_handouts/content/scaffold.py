@@ -11,11 +11,11 @@ import json
 from datetime import date
 from pathlib import Path
 
-from .errors import HandoutError, Problem
-from .files import write_atomic
-from .importing import SCHEMA_LINE, one_year_after
-from .library import Project, check_id
-from .models import DEFAULT_HEADINGS, STANDARD_KEYS
+from clinic_handouts.content.importing import SCHEMA_LINE, one_year_after
+from clinic_handouts.content.library import Project, check_id
+from clinic_handouts.content.models import DEFAULT_HEADINGS, STANDARD_KEYS
+from clinic_handouts.errors import HandoutError, Problem
+from clinic_handouts.files import write_atomic
 
 PLACEHOLDER = "[Write here:"
 

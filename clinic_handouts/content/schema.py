@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .files import write_atomic
-from .kinds import MODELS
+from clinic_handouts.content.kinds import MODELS
+from clinic_handouts.files import write_atomic
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -18,11 +18,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import i18n
-from .errors import HandoutError, Problem
-from .library import Project
-from .models import DEFAULT_HEADINGS, STANDARD_SECTIONS, Clinic, Handout
-from .qr import qr_data_uri, web_address
+from clinic_handouts import i18n
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.models import DEFAULT_HEADINGS, STANDARD_SECTIONS, Clinic, Handout
+from clinic_handouts.errors import HandoutError, Problem
+from clinic_handouts.render.qr import qr_data_uri, web_address
 
 PAPER = {"letter": "Letter", "a4": "A4"}
 

@@ -1,0 +1,1 @@
+"""Checking content before it prints: validity, reading level, review dates, translations."""

@@ -1,0 +1,1 @@
+"""Reading what people edit: YAML files with locations, validated into models."""

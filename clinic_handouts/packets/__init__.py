@@ -1,0 +1,1 @@
+"""One visit's packet: cover, handouts and patient identifiers as one tagged PDF."""
