@@ -33,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pypdf import PdfReader, PdfWriter
 
 from clinic_handouts.batch.cache import VariantCache
-from clinic_handouts.batch.runner import COLUMNS, run_batch
+from clinic_handouts.batch.runner import run_batch
+from clinic_handouts.batch.schedule import COLUMNS
 from clinic_handouts.build import render_handout
 from clinic_handouts.content.library import Project
 from clinic_handouts.content.loading import load_clinic, load_handout

@@ -17,9 +17,10 @@ from clinic_handouts.content.models import Clinic, Handout
 from clinic_handouts.content.visits import load_visit
 from clinic_handouts.errors import HandoutError, Problem
 from clinic_handouts.files import write_atomic
-from clinic_handouts.packets.builder import PacketBuilder, default_file_name
+from clinic_handouts.packets.builder import PacketBuilder
 from clinic_handouts.packets.fhir import write_document_reference
-from clinic_handouts.pdf.claims import creation_date
+from clinic_handouts.packets.types import default_file_name
+from clinic_handouts.pdf.xmp import creation_date
 from clinic_handouts.render.html import handout_html
 from clinic_handouts.render.renderer import Rendered, Renderer, render_pdf
 

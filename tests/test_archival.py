@@ -24,7 +24,10 @@ from clinic_handouts.content.loading import load_handout
 from clinic_handouts.content.visits import Visit
 from clinic_handouts.packets.builder import PacketBuilder
 from clinic_handouts.pdf.accessibility import make_accessible
-from clinic_handouts.pdf.conformance import check_structure, check_tags, marked_content, verify, xmp_values
+from clinic_handouts.pdf.conformance import check_structure, check_tags
+from clinic_handouts.pdf.structure import marked_content
+from clinic_handouts.pdf.verify import verify
+from clinic_handouts.pdf.xmp import xmp_values
 from clinic_handouts.render.html import handout_html
 from clinic_handouts.render.qr import web_address
 from clinic_handouts.render.renderer import Renderer, pdf_bytes, render_pdf

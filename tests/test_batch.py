@@ -10,7 +10,7 @@ import pytest
 from conftest import assert_conformant, pdf_text
 from pypdf import PdfReader
 
-from clinic_handouts.batch.runner import read_schedule
+from clinic_handouts.batch.schedule import read_schedule
 from clinic_handouts.cli.main import main
 from clinic_handouts.content.library import Project
 

@@ -14,7 +14,7 @@ from clinic_handouts.build import example_visits
 from clinic_handouts.cli.main import main
 from clinic_handouts.content.library import Project
 from clinic_handouts.content.visits import load_visit
-from clinic_handouts.packets.builder import default_file_name
+from clinic_handouts.packets.types import default_file_name
 
 
 def test_main_job_renders_every_handout_and_the_example_packets(scratch_project: Project, tmp_path: Path, capsys):

@@ -24,15 +24,17 @@ from babel.messages.pofile import read_po
 from conftest import ROOT, normalise, pdf_text
 
 from clinic_handouts import i18n
-from clinic_handouts.batch.runner import BatchReport, RowResult
+from clinic_handouts.batch.schedule import BatchReport, RowResult
 from clinic_handouts.checks.checker import check
 from clinic_handouts.content.library import Project
 from clinic_handouts.content.loading import load_clinic, load_handout
 from clinic_handouts.content.models import Handout
 from clinic_handouts.content.visits import Visit
-from clinic_handouts.packets.builder import STAMP, Packet, PacketBuilder
+from clinic_handouts.packets.builder import PacketBuilder
+from clinic_handouts.packets.types import Packet
 from clinic_handouts.render.html import handout_html
 from clinic_handouts.render.renderer import Renderer, collect_warnings, pdf_bytes
+from clinic_handouts.render.stamp import STAMP
 
 LANGUAGES = ("es", "vi", "ar")
 SAMPLE_LIBRARY = (

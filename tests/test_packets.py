@@ -15,7 +15,8 @@ from clinic_handouts.cli.main import main
 from clinic_handouts.content.library import Project
 from clinic_handouts.content.visits import Visit
 from clinic_handouts.errors import HandoutError
-from clinic_handouts.packets.builder import PacketBuilder, default_file_name
+from clinic_handouts.packets.builder import PacketBuilder
+from clinic_handouts.packets.types import default_file_name
 
 NAME = "Zoë Ångström-Łukasz"
 DOB_TEXT = "Date of birth: February 29, 1952"

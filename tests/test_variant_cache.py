@@ -13,9 +13,10 @@ from conftest import assert_conformant, pdf_text
 
 import clinic_handouts.packets.builder as packets
 from clinic_handouts.batch.cache import VariantCache, fingerprint
-from clinic_handouts.batch.runner import read_schedule, run_batch
+from clinic_handouts.batch.runner import run_batch
+from clinic_handouts.batch.schedule import read_schedule
 from clinic_handouts.content.library import Project
-from clinic_handouts.packets.builder import Variant
+from clinic_handouts.packets.types import Variant
 
 HEADER = "visit_id,date,time,clinic,clinician,patient_name,dob,mrn,language,large_print,handouts,note\n"
 ROWS = (

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from weasyprint.text.ffi import pango
-
 from clinic_handouts.content.library import Project
 from clinic_handouts.errors import HandoutError
 from clinic_handouts.files import write_atomic
-from clinic_handouts.packets.builder import RenderedVariant, Variant
-from clinic_handouts.pdf.conformance import Finding
+from clinic_handouts.packets.parts import RenderedVariant
+from clinic_handouts.packets.types import Variant
+from clinic_handouts.pdf.findings import Finding
+from clinic_handouts.render.weasyprint_internals import pango_version
 
 KEEP_DAYS = 60
 #: Python distributions whose version can change a rendered handout's bytes
@@ -88,7 +88,7 @@ def fingerprint(project: Project) -> str:
             digest.update(f"{name}={metadata.version(name)}\0".encode())
         except metadata.PackageNotFoundError:
             digest.update(f"{name}=none\0".encode())
-    digest.update(f"python={sys.version}\0zlib={zlib.ZLIB_RUNTIME_VERSION}\0pango={pango.pango_version()}\0".encode())
+    digest.update(f"python={sys.version}\0zlib={zlib.ZLIB_RUNTIME_VERSION}\0pango={pango_version()}\0".encode())
     for library in _native_libraries():
         digest.update(library.encode() + b"\0")
     for variable in ("FONTCONFIG_FILE", "FONTCONFIG_PATH"):

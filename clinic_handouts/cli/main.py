@@ -16,7 +16,8 @@ from pathlib import Path
 from rich.console import Console
 
 from clinic_handouts.batch.cache import VariantCache
-from clinic_handouts.batch.runner import RowResult, run_batch
+from clinic_handouts.batch.runner import run_batch
+from clinic_handouts.batch.schedule import RowResult
 from clinic_handouts.build import Built, build_handout, build_library, build_packets, example_visits
 from clinic_handouts.checks.checker import check
 from clinic_handouts.checks.report import as_json, print_report
@@ -25,7 +26,7 @@ from clinic_handouts.content.library import Project
 from clinic_handouts.content.scaffold import new_handout
 from clinic_handouts.content.schema import write_schemas
 from clinic_handouts.errors import HandoutError, Problem
-from clinic_handouts.pdf.conformance import print_verify_report, verify
+from clinic_handouts.pdf.verify import print_verify_report, verify
 
 
 def _report(built: list[Built]) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from clinic_handouts.content.models import Clinic
 from clinic_handouts.content.visits import Visit
 from clinic_handouts.files import write_atomic
-from clinic_handouts.packets.builder import creation_date_of_visit
+from clinic_handouts.pdf.xmp import creation_date
 
 LOINC = "http://loinc.org"
 US_CORE_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category"
@@ -30,7 +30,7 @@ VISIT_SYSTEM = "urn:clinic-handouts:visit"
 def document_reference(visit: Visit, clinic: Clinic, pdf: bytes, title: str, language: str) -> dict[str, Any]:
     """The DocumentReference resource for one packet, as JSON-ready data."""
     # The same moment the packet carries as its creation date.
-    moment = creation_date_of_visit(visit.date).isoformat().replace("+00:00", "Z")
+    moment = creation_date(visit.date).isoformat().replace("+00:00", "Z")
     subject: dict[str, Any] = {"display": visit.patient.name}
     if visit.patient.mrn:
         subject["identifier"] = {

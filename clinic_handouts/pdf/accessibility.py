@@ -4,9 +4,8 @@ WeasyPrint 70 writes one ``pdf_variant`` per file and leaves two gaps for
 PDF/UA (its issue 1836): the text of page margin boxes (running header and
 footers) is marked with MCIDs whose structure elements are never linked into
 the tree, and a ``<dl>`` becomes ``L > Div > LI LI``. This module closes both
-gaps on the written file, then writes XMP metadata naming both standards
-(with the PDF/A extension schema PDF/A requires for ``pdfuaid``), built from
-the document information so that the two always agree.
+gaps on the written file (``xmp`` then writes the metadata that names both
+standards).
 
 * The running header on a document's first page (the clinic's logo, with its
   alternative text, and name) is linked into the tree as real content; every
@@ -18,62 +17,14 @@ the document information so that the two always agree.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from xml.sax.saxutils import escape
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from clinic_handouts.pdf.structure import child_elements, kids, parent_tree_entries, reachable
+
 PDF_VARIANT = "pdf/a-3u"
-PDFA_PART, PDFA_CONFORMANCE, PDFUA_PART = "3", "U", "1"
 PAGINATION = Dictionary(Type=Name.Pagination)
-
-
-# --- structure ---------------------------------------------------------------
-
-
-def kids(element: pikepdf.Object) -> list[pikepdf.Object]:
-    """An element's /K as a list (it may be a single object)."""
-    value = element.get("/K")
-    if value is None:
-        return []
-    return list(value) if isinstance(value, Array) else [value]
-
-
-def child_elements(element: pikepdf.Object) -> Iterator[pikepdf.Dictionary]:
-    """The structure elements among an element's kids (not MCIDs, MCRs or OBJRs)."""
-    for kid in kids(element):
-        if isinstance(kid, Dictionary) and "/S" in kid:  # marked-content and object references have no /S
-            yield kid
-
-
-def reachable(root: pikepdf.Object) -> set[tuple[int, int]]:
-    """Object ids of every structure element reachable from ``root`` through /K."""
-    seen: set[tuple[int, int]] = set()
-    stack = [root]
-    while stack:
-        element = stack.pop()
-        for kid in child_elements(element):
-            if kid.is_indirect:
-                if kid.objgen in seen:
-                    continue
-                seen.add(kid.objgen)
-            stack.append(kid)
-    return seen
-
-
-def parent_tree_entries(root: pikepdf.Object) -> dict[int, pikepdf.Object]:
-    """The parent tree as {StructParents key: value}, flat or with /Kids."""
-    out: dict[int, pikepdf.Object] = {}
-    stack = [root.get("/ParentTree", Dictionary())]
-    while stack:
-        node = stack.pop()
-        nums = node.get("/Nums", Array())
-        for index in range(0, len(nums) - 1, 2):
-            out[int(nums[index])] = nums[index + 1]
-        stack.extend(node.get("/Kids", Array()))
-    return out
 
 
 def _top_below(element: pikepdf.Object, document: pikepdf.Object) -> pikepdf.Object | None:
@@ -280,103 +231,3 @@ def make_accessible(pdf: pikepdf.Pdf) -> None:
     glossary_items(pdf)
     inline_plain_spans(pdf)
     drop_empty_resources(pdf)
-
-
-# --- metadata ------------------------------------------------------------------
-
-
-def pdf_date(moment: datetime) -> str:
-    """A PDF date string in UTC, e.g. D:20261127000000Z."""
-    return moment.astimezone(UTC).strftime("D:%Y%m%d%H%M%SZ")
-
-
-def parse_pdf_date(value: str) -> datetime | None:
-    """D:YYYYMMDDHHmmSS with Z or +HH'mm' (or nothing: taken as UTC)."""
-    match = re.match(r"D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(Z|[+-]\d{2}'?\d{2}'?)?", value)
-    if not match:
-        return None
-    year, month, day, hour, minute, second, zone = match.groups()
-    moment = datetime(int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
-                      int(second or 0), tzinfo=UTC)
-    if zone and zone != "Z":
-        sign = 1 if zone[0] == "+" else -1
-        digits = zone[1:].replace("'", "")
-        moment -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
-    return moment
-
-
-def xmp_date(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-_EXTENSION = """
-  <rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
-      xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
-   <pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
-    <pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
-    <pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>
-    <pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
-    <pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">
-     <pdfaProperty:name>part</pdfaProperty:name>
-     <pdfaProperty:valueType>Integer</pdfaProperty:valueType>
-     <pdfaProperty:category>internal</pdfaProperty:category>
-     <pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed</pdfaProperty:description>
-    </rdf:li></rdf:Seq></pdfaSchema:property>
-   </rdf:li></rdf:Bag></pdfaExtension:schemas>
-  </rdf:Description>"""
-
-
-def _alt(tag: str, text: str) -> str:
-    return f'<{tag}><rdf:Alt><rdf:li xml:lang="x-default">{escape(text)}</rdf:li></rdf:Alt></{tag}>'
-
-
-def xmp_packet(info: pikepdf.Object, *, claim: bool) -> bytes:
-    """XMP metadata mirroring the document information; with ``claim``, PDF/A-3u and PDF/UA-1.
-
-    Written by hand rather than edited with pikepdf's ``open_metadata`` so that
-    it is byte-for-byte deterministic (no MetadataDate of "now").
-    """
-    def text(key: str) -> str | None:
-        return str(info[key]) if key in info else None
-
-    fields: list[str] = []
-    if claim:
-        fields += [f"<pdfaid:part>{PDFA_PART}</pdfaid:part>",
-                   f"<pdfaid:conformance>{PDFA_CONFORMANCE}</pdfaid:conformance>",
-                   f"<pdfuaid:part>{PDFUA_PART}</pdfuaid:part>"]
-    if (title := text("/Title")) is not None:
-        fields.append(_alt("dc:title", title))
-    if (author := text("/Author")) is not None:
-        fields.append(f"<dc:creator><rdf:Seq><rdf:li>{escape(author)}</rdf:li></rdf:Seq></dc:creator>")
-    if (subject := text("/Subject")) is not None:
-        fields.append(_alt("dc:description", subject))
-    if (keywords := text("/Keywords")) is not None:
-        fields.append(f"<pdf:Keywords>{escape(keywords)}</pdf:Keywords>")
-    if (producer := text("/Producer")) is not None:
-        fields.append(f"<pdf:Producer>{escape(producer)}</pdf:Producer>")
-    if (creator := text("/Creator")) is not None:
-        fields.append(f"<xmp:CreatorTool>{escape(creator)}</xmp:CreatorTool>")
-    for key, tag in (("/CreationDate", "xmp:CreateDate"), ("/ModDate", "xmp:ModifyDate")):
-        if (value := text(key)) is not None and (moment := parse_pdf_date(value)) is not None:
-            fields.append(f"<{tag}>{xmp_date(moment)}</{tag}>")
-    body = "\n   ".join(fields)
-    xml = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
-<x:xmpmeta xmlns:x="adobe:ns:meta/">
- <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-  <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
-      xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"
-      xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">
-   {body}
-  </rdf:Description>{_EXTENSION if claim else ""}
- </rdf:RDF>
-</x:xmpmeta>
-<?xpacket end="w"?>"""
-    return xml.encode("utf-8")
-
-
-def write_metadata(pdf: pikepdf.Pdf, *, claim: bool) -> None:
-    """Replace the XMP metadata by one built from the document information."""
-    stream = pdf.make_stream(xmp_packet(pdf.docinfo, claim=claim))
-    stream.Type = Name.Metadata
-    stream.Subtype = Name.XML
-    pdf.Root.Metadata = stream

@@ -9,14 +9,15 @@ but its XMP names no standard, and the caller reports why.
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 import pikepdf
 
-from clinic_handouts.pdf.accessibility import make_accessible, pdf_date, write_metadata
-from clinic_handouts.pdf.conformance import RUNTIME_CHECKS, Finding, run_checks
+from clinic_handouts.pdf.accessibility import make_accessible
+from clinic_handouts.pdf.conformance import RUNTIME_CHECKS, run_checks
+from clinic_handouts.pdf.findings import Finding
+from clinic_handouts.pdf.xmp import set_dates, write_metadata
 
 SAVE_OPTIONS = {
     "deterministic_id": True,  # the /ID is a hash of the content: same inputs, same bytes
@@ -38,19 +39,6 @@ class Finished:
     @property
     def warnings(self) -> tuple[str, ...]:
         return tuple(f"not claiming PDF/A-3u and PDF/UA-1: {f}" for f in self.findings)
-
-
-def creation_date(fallback: date) -> datetime:
-    """SOURCE_DATE_EPOCH when set (reproducible builds), else the given date at midnight UTC."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), UTC)
-    return datetime(fallback.year, fallback.month, fallback.day, tzinfo=UTC)
-
-
-def set_dates(pdf: pikepdf.Pdf, moment: datetime) -> None:
-    pdf.docinfo["/CreationDate"] = pikepdf.String(pdf_date(moment))
-    pdf.docinfo["/ModDate"] = pikepdf.String(pdf_date(moment))
 
 
 def claim_if_conformant(

@@ -10,149 +10,27 @@ written without the claims.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from xml.etree import ElementTree
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-from clinic_handouts.pdf.accessibility import (
-    PDFA_CONFORMANCE,
-    PDFA_PART,
-    PDFUA_PART,
+from clinic_handouts.pdf.findings import CheckResult, Finding, Report
+from clinic_handouts.pdf.structure import (
+    Marked,
     child_elements,
+    elements_in_order,
     kids,
+    marked_content,
     parent_tree_entries,
-    parse_pdf_date,
 )
+from clinic_handouts.pdf.xmp import PDFA_CONFORMANCE, PDFA_PART, PDFUA_PART, parse_pdf_date, xmp_values
 
-NS = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "xmp": "http://ns.adobe.com/xap/1.0/",
-    "pdf": "http://ns.adobe.com/pdf/1.3/",
-    "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
-    "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",
-}
-PAINTING = {"Tj", "TJ", "'", '"', "Do", "f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "sh", "BI"}
 HEADING = re.compile(r"^/H([1-6])$")
 _TAG_RULES = {"/H1", "/H2", "/H3", "/H4", "/H5", "/H6", "/L", "/LI", "/Figure"}
 
-NOT_CHECKED = (
-    "full ISO 19005-3 (PDF/A-3) coverage: pikepdf's allowlist validator checks the PDF/A-3b rules it knows "
-    "(file structure, metadata, colour spaces, fonts, transparency, annotations, actions) and reports anything "
-    "it does not know as unsupported; veraPDF is not available here",
-    "the Matterhorn protocol (PDF/UA-1) beyond the checks listed: reading order matching the visual order, "
-    "alternative text being meaningful, heading text describing its section, colour contrast, "
-    "table header associations, role maps, natural-language changes inside text",
-    "glyph-level checks: that every glyph has a Unicode mapping that matches what is printed, "
-    "and that embedded font programs are complete for the glyphs used (only their presence is checked)",
-)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing wrong, and where in the file."""
-
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
-
-
-@dataclass
-class CheckResult:
-    name: str
-    description: str
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return not self.findings
-
-
-@dataclass
-class Report:
-    """Every check run on one file, and what could not be checked."""
-
-    file: str
-    checks: list[CheckResult]
-    not_checked: tuple[str, ...] = NOT_CHECKED
-
-    @property
-    def passed(self) -> bool:
-        return all(check.passed for check in self.checks)
-
-    @property
-    def findings(self) -> list[Finding]:
-        return [f for check in self.checks for f in check.findings]
-
-    def as_json(self) -> dict:
-        return {
-            "file": self.file,
-            "passed": self.passed,
-            "checks": [
-                {"name": c.name, "description": c.description, "passed": c.passed,
-                 "findings": [asdict(f) for f in c.findings]}
-                for c in self.checks
-            ],
-            "not_checked": list(self.not_checked),
-        }
-
-
 # --- helpers -------------------------------------------------------------------
-
-
-def _xmp(pdf: pikepdf.Pdf) -> ElementTree.Element | None:
-    metadata = pdf.Root.get("/Metadata")
-    if metadata is None:
-        return None
-    try:
-        return ElementTree.fromstring(metadata.read_bytes())
-    except ElementTree.ParseError:
-        return None
-
-
-def xmp_values(pdf: pikepdf.Pdf) -> dict[str, str]:
-    """XMP properties as {prefix:name: text}, from attributes or elements, first value of Alt/Seq."""
-    tree = _xmp(pdf)
-    out: dict[str, str] = {}
-    if tree is None:
-        return out
-    reverse = {uri: prefix for prefix, uri in NS.items()}
-    for description in tree.iter(f"{{{NS['rdf']}}}Description"):
-        for key, value in description.attrib.items():
-            uri, _, local = key[1:].partition("}")
-            if uri in reverse and reverse[uri] != "rdf":
-                out[f"{reverse[uri]}:{local}"] = value
-        for child in description:
-            uri, _, local = child.tag[1:].partition("}")
-            if uri not in reverse:
-                continue
-            items = [li.text or "" for li in child.iter(f"{{{NS['rdf']}}}li")]
-            out[f"{reverse[uri]}:{local}"] = items[0] if items else (child.text or "")
-    return out
-
-
-def elements_in_order(root: pikepdf.Object) -> list[pikepdf.Dictionary]:
-    """Every structure element reachable from ``root`` through /K, in document order, each once."""
-    out = []
-    seen: set[tuple[int, int]] = set()
-    stack = list(reversed(list(child_elements(root))))
-    while stack:
-        element = stack.pop()
-        if element.is_indirect:
-            if element.objgen in seen:
-                continue
-            seen.add(element.objgen)
-        out.append(element)
-        stack.extend(reversed(list(child_elements(element))))
-    return out
 
 
 def _resources(pdf: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Object]]:
@@ -240,7 +118,6 @@ def check_pdfa_rules(pdf: pikepdf.Pdf) -> list[Finding]:
     return out
 
 
-Marked = tuple[list[int], list[str]]
 
 
 def check_structure(
@@ -314,36 +191,6 @@ def _lists_mcid(element: pikepdf.Object, mcid: int, page: pikepdf.Object) -> boo
             if on is not None and on.objgen == page.objgen:
                 return True
     return False
-
-
-def marked_content(page: pikepdf.Page) -> Marked:
-    """MCIDs of a page's content, and problems: painting outside marked content, MCIDs inside artifacts."""
-    mcids: list[int] = []
-    problems: list[str] = []
-    stack: list[tuple[str, int | None]] = []
-    outside = 0
-    for operands, operator in pikepdf.parse_content_stream(page):
-        op = str(operator)
-        if op in ("BDC", "BMC"):
-            tag = str(operands[0])
-            mcid = None
-            if op == "BDC" and isinstance(operands[1], Dictionary) and "/MCID" in operands[1]:
-                mcid = int(operands[1].MCID)
-                if any(t == "/Artifact" for t, _ in stack):
-                    problems.append(f"MCID {mcid} inside an artifact")
-                mcids.append(mcid)
-            stack.append((tag, mcid))
-        elif op == "EMC":
-            if stack:
-                stack.pop()
-        elif op in PAINTING and not stack:
-            outside += 1
-    if outside:
-        problems.append(f"{outside} painting operators outside any marked-content sequence (neither tagged "
-                        "nor artifact)")
-    if stack:
-        problems.append("unbalanced BDC/EMC")
-    return mcids, problems
 
 
 def check_document(pdf: pikepdf.Pdf) -> list[Finding]:
@@ -499,7 +346,7 @@ RUNTIME_CHECKS = ("structure", "document", "fonts", "actions", "tags")
 PART_CHECKS = ("structure", "fonts", "actions", "tags")
 
 
-def _first_line(function: CheckFunction) -> str:
+def first_line(function: CheckFunction) -> str:
     return (function.__doc__ or "").strip().splitlines()[0]
 
 
@@ -522,28 +369,5 @@ def run_checks(
                 findings = check_tags(pdf, elements)
             else:
                 findings = function(pdf)
-            results.append(CheckResult(name, _first_line(function), findings))
+            results.append(CheckResult(name, first_line(function), findings))
     return Report(file, results)
-
-
-def verify(source: Path | bytes, names: tuple[str, ...] | None = None) -> Report:
-    """Open a PDF file (or bytes) and run the checks on it."""
-    label = str(source) if isinstance(source, Path) else "<memory>"
-    try:
-        pdf = pikepdf.open(io.BytesIO(source) if isinstance(source, bytes) else source)
-    except (pikepdf.PdfError, OSError) as exc:
-        return Report(label, [CheckResult("syntax", _first_line(check_syntax), [Finding("file", str(exc))])])
-    with pdf:
-        return run_checks(pdf, names, label)
-
-
-def print_verify_report(report: Report) -> None:
-    """Plain text: each check with its result and findings, then what was not checked."""
-    print(f"{report.file}: {'passed' if report.passed else 'FAILED'}")
-    for check in report.checks:
-        print(f"  [{'ok' if check.passed else 'FAIL'}] {check.name}: {check.description}")
-        for finding in check.findings:
-            print(f"      {finding}")
-    print("  not checked here (needs a full validator such as veraPDF):")
-    for item in report.not_checked:
-        print(f"    - {item}")

@@ -23,6 +23,7 @@ from clinic_handouts.content.library import Project
 from clinic_handouts.content.models import DEFAULT_HEADINGS, STANDARD_SECTIONS, Clinic, Handout
 from clinic_handouts.errors import HandoutError, Problem
 from clinic_handouts.render.qr import qr_data_uri, web_address
+from clinic_handouts.render.stamp import stamp_for
 
 PAPER = {"letter": "Letter", "a4": "A4"}
 
@@ -164,6 +165,7 @@ def handout_html(
         handout=handout,
         in_packet=in_packet,
         large_print=large_print,
+        stamp=stamp_for(large_print),
         web_address=url,
         qr=qr_data_uri(url),
     )

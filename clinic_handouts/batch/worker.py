@@ -1,0 +1,129 @@
+"""One batch worker: a packet builder kept warm between packets, and what it does with one variant or visit.
+
+Each worker process holds one ``Worker`` (fonts loaded, stylesheet parsed,
+page lines laid out). Any failure becomes a value for the parent: a user's
+mistake as its message, a bug as "internal error" with the code location on
+stderr (``internal_error``), never a crash of the batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from clinic_handouts.batch.schedule import RowResult, ScheduledVisit
+from clinic_handouts.content.library import Project
+from clinic_handouts.content.visits import Visit
+from clinic_handouts.errors import HandoutError
+from clinic_handouts.files import write_atomic
+from clinic_handouts.packets.builder import PacketBuilder
+from clinic_handouts.packets.fhir import write_document_reference
+from clinic_handouts.packets.parts import RenderedVariant
+from clinic_handouts.packets.types import Variant, default_file_name
+from clinic_handouts.render.renderer import collect_warnings
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    """A variant rendered by a worker, or why it could not be."""
+
+    variant: Variant
+    rendered: RenderedVariant | None
+    error: str | None
+    #: whether WeasyPrint warned (such a rendering is not cached, so strict mode sees it next time)
+    warned: bool
+
+
+def internal_error(where: str, exc: BaseException) -> str:
+    """A bug: print where it happened (type and code location, never the exception's text, which could
+    quote a patient) and return the one-line reason for the manifest."""
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    print(f"{where}: internal error {type(exc).__name__}\n{frames}", file=sys.stderr)
+    return f"internal error ({type(exc).__name__}); please report it"
+
+
+def visit_time(visit: Visit) -> str | None:
+    return visit.time.strftime("%H:%M") if visit.time else None
+
+
+def failed(item: ScheduledVisit, out_dir: Path, reason: str) -> RowResult:
+    """An error row; a packet left from an earlier run for this visit is removed, so it cannot be printed."""
+    stale = out_dir / default_file_name(item.visit)
+    for path in (stale, stale.with_suffix(".fhir.json")):
+        path.unlink(missing_ok=True)
+    return RowResult(item.row, item.visit.visit_id, "error", error=reason, time=visit_time(item.visit))
+
+
+class Worker:
+    """A packet builder and the batch's settings, alive for the whole batch."""
+
+    def __init__(self, project: Project, *, strict: bool, fhir: bool) -> None:
+        self.builder = PacketBuilder(project, strict=strict)
+        self.fhir = fhir
+
+    def render(self, variant: Variant) -> VariantResult:
+        """One handout variant; a failure is returned, not raised, so the other visits go on."""
+        with collect_warnings() as warnings:
+            try:
+                rendered = self.builder.render_variant(variant)
+            except HandoutError as exc:
+                return VariantResult(variant, None, "; ".join(p.message for p in exc.problems), bool(warnings))
+            except Exception as exc:  # a bug: the visits that need this handout fail, the others go on
+                reason = internal_error(f"handout {variant.handout_id} ({variant.language})", exc)
+                return VariantResult(variant, None, f"handout {variant.handout_id}: {reason}", bool(warnings))
+        if self.builder.strict and warnings:
+            return VariantResult(variant, None, f"WeasyPrint: {warnings[0]}", True)
+        return VariantResult(variant, rendered, None, bool(warnings))
+
+    def build(
+        self, item: ScheduledVisit, out_dir: Path, duplex: bool, rendered: dict[Variant, RenderedVariant]
+    ) -> RowResult:
+        """Build and write one packet from variants rendered by any worker."""
+        visit = item.visit
+        started = time.perf_counter()
+        try:
+            packet = self.builder.build(visit, duplex=duplex, rendered=rendered)
+            target = write_atomic(out_dir / default_file_name(visit), packet.data)
+            record = write_document_reference(target, visit, self.builder.clinic(visit.clinic), packet.data,
+                                              packet.title, packet.language) if self.fhir else None
+        except HandoutError as exc:
+            return failed(item, out_dir, "; ".join(p.message for p in exc.problems))
+        except OSError as exc:
+            return failed(item, out_dir, f"could not write the packet: {exc.strerror or type(exc).__name__}")
+        except Exception as exc:  # a bug: keep the other visits going, show where it happened
+            return failed(item, out_dir, internal_error(f"row {item.row}, visit {visit.visit_id}", exc))
+        return RowResult(
+            item.row, visit.visit_id, "ok", file=target.name, pages=packet.pages,
+            sha256=hashlib.sha256(packet.data).hexdigest(), time=visit_time(visit),
+            english_fallback=packet.fallbacks, warnings=len(packet.warnings),
+            fhir_file=record.name if record else None, seconds=time.perf_counter() - started,
+        )
+
+
+# --- in a pool's worker process ---------------------------------------------------
+#
+# A process pool calls plain functions; each worker process keeps its Worker here.
+
+_worker: Worker | None = None
+
+
+def start(root: str, strict: bool, fhir: bool) -> None:
+    """The pool's initializer: one Worker per process."""
+    global _worker
+    _worker = Worker(Project(Path(root)), strict=strict, fhir=fhir)
+
+
+def render_in_process(variant: Variant) -> VariantResult:
+    assert _worker is not None, "worker.start was not called"
+    return _worker.render(variant)
+
+
+def build_in_process(
+    item: ScheduledVisit, out_dir: str, duplex: bool, rendered: dict[Variant, RenderedVariant]
+) -> RowResult:
+    assert _worker is not None, "worker.start was not called"
+    return _worker.build(item, Path(out_dir), duplex, rendered)
