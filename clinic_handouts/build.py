@@ -75,16 +75,17 @@ def build_handout(
     *,
     paper: str | None = None,
     output: Path | None = None,
+    out_dir: Path | None = None,
     strict: bool = False,
     large_print: bool = False,
 ) -> Built:
-    """Build one handout PDF: the ``handout`` command."""
+    """Build one handout PDF: the ``handout`` command (``output``: the file; else named in ``out_dir``)."""
     _refuse_folder(output)
     clinic = load_clinic(project.clinic_folder(clinic_ref))
     handout = load_handout(project.handout_path(handout_ref))
     rendered = render_handout(project, handout, clinic, paper, strict=strict, large_print=large_print)
     size = paper if paper and paper != clinic.paper else None
-    path = output or project.root / "out" / output_name(handout, size, large_print)
+    path = output or (out_dir or project.out_dir) / output_name(handout, size, large_print)
     write_atomic(path, rendered.data)
     return Built(path, rendered.pages, rendered.warnings)
 
@@ -98,7 +99,7 @@ def build_library(
 ) -> tuple[list[Built], list[Problem]]:
     """Build every handout (translations included); good ones are written even if others fail."""
     clinic = load_clinic(project.clinic_folder(clinic_ref))
-    out_dir = out_dir or project.root / "out"
+    out_dir = out_dir or project.out_dir
     built: list[Built] = []
     problems: list[Problem] = []
     renderer = Renderer(project)  # the stylesheet and fonts loaded once for the whole library

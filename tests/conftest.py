@@ -87,7 +87,7 @@ def pdf_text(path_or_bytes) -> list[str]:
 
 def assert_conformant(path_or_bytes) -> None:
     """Every PDF a test produces goes through the full offline check (``generate.py verify``)."""
-    from clinic_handouts.pdf.conformance import verify
+    from clinic_handouts.pdf.verify import verify
 
     source = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes)
     report = verify(source)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from clinic_handouts.content.ids import shown
 from clinic_handouts.content.loading import plain_message
 from clinic_handouts.content.visits import Visit
 from clinic_handouts.errors import HandoutError, Problem
@@ -27,7 +27,6 @@ COLUMNS = (
     "language", "large_print", "handouts", "note",
 )
 OPTIONAL_COLUMNS = ("time",)
-VISIT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
 @dataclass
@@ -83,12 +82,6 @@ def _row_to_data(record: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def shown_id(value: str) -> str:
-    """A visit id as messages may show it: only if it looks like one (a mistyped cell could hold a name)."""
-    value = value.strip()
-    return value if VISIT_ID.match(value) else "(invalid id)"
-
-
 _CSV_FIELD = {"patient.name": "patient_name", "patient.dob": "dob", "patient.mrn": "mrn",
               "patient.language": "language", "patient.large_print": "large_print"}
 
@@ -129,7 +122,7 @@ def parse_schedule(text: str, source: Path | str) -> tuple[list[ScheduledVisit],
     bad: list[RowResult] = []
     seen: dict[str, int] = {}
     for line, record in rows:
-        visit_id = shown_id(record.get("visit_id") or "")
+        visit_id = shown(record.get("visit_id") or "", "visit")
         if None in record:
             reason = "more cells than the header has columns; put text that contains commas in double quotes"
             bad.append(RowResult(line, visit_id, "error", error=reason))

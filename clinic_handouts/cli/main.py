@@ -1,245 +1,123 @@
-"""The command line: parse arguments, run one build step, report, set the exit status.
+"""The command line's frame: global options, the one place errors become messages and exit statuses.
 
 A ``HandoutError`` is printed as its problems, one per line, with exit status
-1; any other exception is a bug and shows its traceback.
+1; a mistake in the command line itself (an unknown option, a global option
+that does not apply) is one line with exit status 2; any other exception is a
+bug and shows its traceback.
+
+Global options (``--root``, ``--clinic``, ``--strict``, ``--out-dir``) are
+honoured by every command they apply to, and refused with a message by the
+others: never silently ignored or overwritten by a command's defaults.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from rich.console import Console
+import click
 
-from clinic_handouts.batch.cache import VariantCache
-from clinic_handouts.batch.runner import run_batch
-from clinic_handouts.batch.schedule import RowResult
-from clinic_handouts.build import Built, build_handout, build_library, build_packets, example_visits
-from clinic_handouts.checks.checker import check
-from clinic_handouts.checks.report import as_json, print_report
-from clinic_handouts.content.importing import import_page
+from clinic_handouts import __version__
 from clinic_handouts.content.library import Project
-from clinic_handouts.content.scaffold import new_handout
-from clinic_handouts.content.schema import write_schemas
 from clinic_handouts.errors import HandoutError, Problem
-from clinic_handouts.pdf.verify import print_verify_report, verify
+
+GLOBAL_FLAGS = {"clinic": "--clinic", "strict": "--strict", "out_dir": "--out-dir"}
 
 
-def _report(built: list[Built]) -> None:
-    for item in built:
-        print(f"wrote {item.path} ({item.pages} page{'s' if item.pages != 1 else ''})")
-        if item.fhir:
-            print(f"wrote {item.fhir}")
-        for warning in item.warnings:
-            print(f"  warning: {warning}", file=sys.stderr)
+@dataclass
+class Settings:
+    """The global options as given (None: not given), for the one command that runs."""
+
+    project: Project
+    clinic: str | None = None
+    strict: bool = False
+    out_dir: Path | None = None
+    used: set[str] = field(default_factory=set)
+
+    def given(self) -> set[str]:
+        return {name for name in GLOBAL_FLAGS if getattr(self, name) not in (None, False)}
+
+    def applies(self, command: str, *names: str) -> None:
+        """Refuse the global options this command has no use for (say which, and why)."""
+        unused = sorted(self.given() - set(names))
+        if unused:
+            flags = ", ".join(GLOBAL_FLAGS[n] for n in unused)
+            raise click.UsageError(f"{flags} does not apply to '{command}'; leave it out")
+
+    def clinic_for(self, local: str | None) -> str:
+        """The clinic given before or after the command (the same, if both), else the example clinic."""
+        if self.clinic and local and self.clinic != local:
+            raise click.UsageError(f"--clinic given twice, as {self.clinic!r} and {local!r}; give it once")
+        return local or self.clinic or "example"
+
+    def out_dir_for(self, local: Path | None, flag: str) -> Path | None:
+        """An output folder given before or after the command (the same, if both)."""
+        if self.out_dir and local and self.out_dir.resolve() != local.resolve():
+            raise click.UsageError(f"--out-dir and {flag} name different folders; give one of them")
+        return local or self.out_dir
+
+    def refuse_with_output(self, output: Path | None) -> None:
+        """``-o FILE`` and ``--out-dir`` both say where the file goes: one of them must go."""
+        if output is not None and self.out_dir is not None:
+            raise click.UsageError("give either -o FILE or --out-dir DIR, not both")
 
 
-def _fail(problems: Sequence[Problem]) -> int:
+def report_problems(problems: Sequence[Problem]) -> int:
     for problem in problems:
-        print(f"error: {problem}", file=sys.stderr)
+        click.echo(f"error: {problem}", err=True)
     return 1
 
 
-def cmd_default(args: argparse.Namespace, project: Project) -> int:
-    """The main job: every handout with the example clinic, and the example visits' packets, into out/."""
-    out_dir = args.out_dir or project.root / "out"
-    built, problems = build_library(project, args.clinic, out_dir=out_dir, strict=args.strict)
-    packets, packet_problems = build_packets(project, example_visits(project), out_dir, strict=args.strict)
-    _report(built + packets)
-    return _fail(problems + packet_problems) if problems or packet_problems else 0
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="clinic-handouts", message="%(prog)s %(version)s")
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Project folder (default: this checkout, or the installed example project).")
+@click.option("--clinic", default=None, help="Clinic id or folder (default: example).")
+@click.option("--strict", is_flag=True, help="Treat rendering warnings as errors.")
+@click.option("--out-dir", type=click.Path(path_type=Path), default=None, help="Output folder (default: out/).")
+@click.pass_context
+def cli(ctx: click.Context, root: Path | None, clinic: str | None, strict: bool, out_dir: Path | None) -> int | None:
+    """Print-ready patient handouts from YAML content and clinic branding.
 
+    Without a command: every handout with the clinic, and the example visits' packets, into out/.
+    """
+    project = Project(root.resolve()) if root else Project.default()
+    ctx.obj = Settings(project, clinic, strict, out_dir)
+    if ctx.invoked_subcommand is None:
+        from clinic_handouts.cli.commands import main_job
 
-def cmd_handout(args: argparse.Namespace, project: Project) -> int:
-    built = build_handout(
-        project, args.handout, args.clinic, paper=args.paper, output=args.output, strict=args.strict,
-        large_print=args.large_print,
-    )
-    _report([built])
-    return 0
-
-
-def cmd_packet(args: argparse.Namespace, project: Project) -> int:
-    built, problems = build_packets(
-        project, [args.visit], project.root / "out", duplex=not args.no_duplex, strict=args.strict,
-        large_print=args.large_print, fhir=args.fhir, output=args.output,
-    )
-    if problems:
-        return _fail(problems)
-    _report(built)
-    return 0
-
-
-def cmd_batch(args: argparse.Namespace, project: Project) -> int:
-    out_dir = args.output or project.root / "out" / "packets"
-    progress = None
-    if sys.stderr.isatty():
-        from rich.progress import Progress
-
-        # Refreshed by hand as results arrive: no refresh thread may run while the batch forks workers.
-        progress = Progress(transient=True, auto_refresh=False)
-    errors: list[RowResult] = []
-
-    def on_result(result: RowResult) -> None:
-        if result.status != "ok":
-            errors.append(result)
-        if progress is not None:
-            progress.advance(task)
-            progress.refresh()
-
-    def on_start(rows: int) -> None:
-        if progress is not None:
-            progress.update(task, total=rows)
-            progress.refresh()
-
-    if progress is not None:
-        progress.start()
-        task = progress.add_task("packets", total=None)
-    try:
-        cache = None if args.no_cache else VariantCache.for_project(project)
-        report = run_batch(project, args.schedule, out_dir, jobs=args.jobs, duplex=not args.no_duplex,
-                           strict=args.strict, on_result=on_result, on_start=on_start, fhir=args.fhir, cache=cache)
-    finally:
-        if progress is not None:
-            progress.stop()
-    for result in sorted(errors, key=lambda r: r.row):
-        print(f"error: {args.schedule}: row {result.row}, visit {result.visit_id or '(no id)'}: {result.error}",
-              file=sys.stderr)
-    print(report.summary() + f"; manifest: {out_dir / 'manifest.json'}")
-    return 1 if report.failed else 0
-
-
-def cmd_verify(args: argparse.Namespace, project: Project) -> int:
-    """What the file claims, checked offline; exit 1 if any check fails."""
-    report = verify(args.pdf)
-    if args.json:
-        print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
-    else:
-        print_verify_report(report)
-    return 0 if report.passed else 1
-
-
-def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(
-        prog="generate.py",
-        description="Print-ready patient handouts from YAML content and clinic branding.",
-    )
-    main.add_argument("--root", type=Path, default=None, help="project folder (default: this checkout)")
-    main.add_argument("--strict", action="store_true", help="treat rendering warnings as errors")
-    main.add_argument("--clinic", default="example", help="clinic id or folder (default: example)")
-    main.add_argument("--out-dir", type=Path, default=None, help="output folder (default: out/)")
-    main.set_defaults(run=cmd_default)
-    commands = main.add_subparsers(title="commands", metavar="COMMAND")
-    _content_tools(commands)
-
-    handout = commands.add_parser("handout", help="render one handout to PDF")
-    handout.add_argument("handout", metavar="ID_OR_PATH", help="handout id (botox) or YAML file")
-    handout.add_argument("--clinic", default="example", help="clinic id or folder")
-    handout.add_argument("--paper", choices=["letter", "a4"], default=None,
-                         help="paper size (default: the clinic's; another size adds it to the file name)")
-    handout.add_argument("-o", "--output", type=Path, default=None, help="PDF file to write")
-    handout.add_argument("--strict", action="store_true", help="treat rendering warnings as errors")
-    handout.add_argument("--large-print", action="store_true", help="18 pt body, wide margins, one column")
-    handout.set_defaults(run=cmd_handout)
-
-    packet = commands.add_parser("packet", help="render one visit's packet (cover and handouts) to PDF")
-    packet.add_argument("visit", type=Path, metavar="VISIT.yaml", help="the visit file")
-    packet.add_argument("-o", "--output", type=Path, default=None, help="PDF file (default: out/DATE_VISITID.pdf)")
-    packet.add_argument("--no-duplex", action="store_true", help="do not pad handouts to start on odd pages")
-    packet.add_argument("--strict", action="store_true", help="treat rendering warnings as errors")
-    packet.add_argument("--large-print", action="store_true",
-                        help="large print even if the visit does not ask for it")
-    packet.add_argument("--fhir", action="store_true",
-                        help="also write DATE_VISITID.fhir.json (a FHIR R4 DocumentReference) beside the PDF")
-    packet.set_defaults(run=cmd_packet)
-
-    batch = commands.add_parser("batch", help="one packet per row of the day's schedule CSV")
-    batch.add_argument("schedule", type=Path, metavar="SCHEDULE.csv")
-    batch.add_argument("-o", "--output", type=Path, default=None, metavar="DIR",
-                       help="output folder (default: out/packets/)")
-    batch.add_argument("--jobs", type=int, default=2, help="worker processes (default: 2)")
-    batch.add_argument("--no-duplex", action="store_true", help="do not pad handouts to start on odd pages")
-    batch.add_argument("--no-cache", action="store_true",
-                       help="render every handout afresh (default: reuse those kept in .cache/ since the last run)")
-    batch.add_argument("--strict", action="store_true", help="treat rendering warnings as errors")
-    batch.add_argument("--fhir", action="store_true",
-                       help="also write DATE_VISITID.fhir.json (a FHIR R4 DocumentReference) beside each PDF")
-    batch.set_defaults(run=cmd_batch)
-
-    verify = commands.add_parser("verify", help="check a PDF's PDF/A-3 and PDF/UA-1 claims offline")
-    verify.add_argument("pdf", type=Path, metavar="FILE.pdf")
-    verify.add_argument("--json", action="store_true", help="print the report as JSON")
-    verify.set_defaults(run=cmd_verify)
-    return main
+        return main_job(ctx.obj)
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    project = Project(args.root.resolve()) if args.root else Project()
+    """Run the command line; returns the exit status."""
+    from clinic_handouts.cli import commands, content, station
+
+    for group in (commands, content, station):
+        group.register(cli)
     try:
-        return args.run(args, project)
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="generate.py",
+                          standalone_mode=False)
     except HandoutError as exc:
-        return _fail(exc.problems)
-
-
-# --- content tools: import, check, new, schema ------------------------------
-
-
-def cmd_import(args: argparse.Namespace, project: Project) -> int:
-    """Write a handout YAML file from one of the clinic's web pages."""
-    done = import_page(project, args.page, args.output, force=args.force)
-    print(f"wrote {done.path}: {done.handout.title}, status sample; review it, then set review.reviewed_by")
-    for line in done.skipped:
-        print(f"  skipped page residue: {line}", file=sys.stderr)
-    return 0
-
-
-def cmd_check(args: argparse.Namespace, project: Project) -> int:
-    """Check every content file; errors fail, warnings fail only with --strict."""
-    report = check(project, args.paths or None, clinic_ref=args.clinic, today=args.today)
-    if args.json:
-        print(json.dumps(as_json(report, args.strict), indent=2, ensure_ascii=False))
-    else:
-        print_report(report, Console(), args.strict)
-    return 1 if report.failed(args.strict) else 0
-
-
-def cmd_new(args: argparse.Namespace, project: Project) -> int:
-    path = new_handout(project, args.id)
-    print(f"wrote {path}: fill in every [Write here: ...], then run 'generate.py check'")
-    return 0
-
-
-def cmd_schema(args: argparse.Namespace, project: Project) -> int:
-    for path in write_schemas(args.out_dir or project.root / "schema"):
-        print(f"wrote {path}")
-    return 0
-
-
-def _content_tools(commands: argparse._SubParsersAction) -> None:
-    """The import, check, new and schema subcommands."""
-    imp = commands.add_parser("import", help="make a handout YAML file from a clinic web page (text or HTML)")
-    imp.add_argument("page", type=Path, metavar="PAGE", help="the page saved as .txt or .html")
-    imp.add_argument("-o", "--output", type=Path, default=None, help="YAML file (default: handouts/<title>.yaml)")
-    imp.add_argument("--force", action="store_true", help="replace the file if it exists")
-    imp.set_defaults(run=cmd_import)
-
-    chk = commands.add_parser("check", help="check handouts, translations, clinics and visits before printing")
-    chk.add_argument("paths", type=Path, nargs="*", metavar="PATH",
-                     help="files or folders (default: handouts/, clinics/, examples/)")
-    chk.add_argument("--clinic", default="example", help="clinic whose reading grade target applies")
-    chk.add_argument("--strict", action="store_true", help="warnings fail too")
-    chk.add_argument("--json", action="store_true", help="print JSON (keys in clinic_handouts/check_report.py)")
-    chk.add_argument("--today", type=date.fromisoformat, default=None, help="date for review checks (YYYY-MM-DD)")
-    chk.set_defaults(run=cmd_check)
-
-    new = commands.add_parser("new", help="start handouts/ID.yaml from the standard outline")
-    new.add_argument("id", metavar="ID", help="the new handout's id, e.g. epidural-steroid-injection")
-    new.set_defaults(run=cmd_new)
-
-    schema = commands.add_parser("schema", help="write schema/*.schema.json from the models")
-    schema.add_argument("--out-dir", type=Path, default=None, help="folder (default: schema/)")
-    schema.set_defaults(run=cmd_schema)
+        return report_problems(exc.problems)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        return 2
+    except click.UsageError as exc:
+        hint = f" (see 'generate.py {exc.ctx.command_path.split(' ', 1)[1]} --help')" \
+            if exc.ctx and " " in exc.ctx.command_path else " (see 'generate.py --help')"
+        click.echo(f"error: {exc.format_message()}{hint}", err=True)
+        return 2
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.Abort:
+        click.echo("error: stopped", err=True)
+        return 1
+    sys.stdout.flush()
+    return result if isinstance(result, int) else 0

@@ -23,7 +23,8 @@ from typing import Any
 
 import yaml
 
-from clinic_handouts.content.library import Project, check_id
+from clinic_handouts.content.ids import check_id
+from clinic_handouts.content.library import Project
 from clinic_handouts.content.loading import YamlDocument, validate
 from clinic_handouts.content.models import DEFAULT_HEADINGS, STANDARD_KEYS, Handout
 from clinic_handouts.errors import HandoutError, Problem

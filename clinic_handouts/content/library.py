@@ -8,22 +8,40 @@ so that an id from a schedule can never reach outside the project.
 from __future__ import annotations
 
 import difflib
-import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from clinic_handouts.content.ids import check_id
 from clinic_handouts.content.loading import split_handout_name
 from clinic_handouts.errors import HandoutError, Problem
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent
+#: the checkout this package runs from (``pip install -e``, or ``python generate.py``)
+CHECKOUT = Path(__file__).resolve().parent.parent.parent
+#: where a wheel installs the bundled project (templates, styles, the example clinic and library)
+INSTALLED = Path(sys.prefix) / "share" / "clinic-handouts"
 
 
 @dataclass(frozen=True)
 class Project:
     """The folders of one project; the default is the checkout this package lives in."""
 
-    root: Path = DEFAULT_ROOT
+    root: Path = CHECKOUT
+    #: where ``out/`` goes (default: the project folder)
+    output_root: Path | None = None
+
+    @classmethod
+    def default(cls) -> Project:
+        """This checkout when the package runs from one; else the project installed with the package,
+        writing into ``out/`` in the current folder."""
+        if (CHECKOUT / "templates").is_dir() or not (INSTALLED / "templates").is_dir():
+            return cls(CHECKOUT)
+        return cls(INSTALLED, output_root=Path.cwd())
+
+    @property
+    def out_dir(self) -> Path:
+        """The default output folder."""
+        return (self.output_root or self.root) / "out"
 
     @property
     def handouts_dir(self) -> Path:
@@ -92,18 +110,6 @@ class Project:
         if not (folder / "clinic.yaml").is_file():
             raise HandoutError(Problem(_unknown("clinic", id_or_dir, self.clinic_ids())))
         return folder
-
-
-def check_id(value: str, kind: str) -> str:
-    """Refuse ids that are empty, path-like or otherwise odd."""
-    if not ID_PATTERN.match(value):
-        raise HandoutError(
-            Problem(
-                f"'{value}' is not a valid {kind} id; use lower-case letters, digits, '-' and '_' "
-                "(the file name without .yaml)"
-            )
-        )
-    return value
 
 
 def _unknown(kind: str, value: str, known: list[str]) -> str:

@@ -11,8 +11,9 @@ import json
 from datetime import date
 from pathlib import Path
 
+from clinic_handouts.content.ids import check_id
 from clinic_handouts.content.importing import SCHEMA_LINE, one_year_after
-from clinic_handouts.content.library import Project, check_id
+from clinic_handouts.content.library import Project
 from clinic_handouts.content.models import DEFAULT_HEADINGS, STANDARD_KEYS
 from clinic_handouts.errors import HandoutError, Problem
 from clinic_handouts.files import write_atomic

@@ -14,11 +14,10 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
+from clinic_handouts.content.ids import ClinicId, HandoutId, VisitId
 from clinic_handouts.content.loading import YamlDocument, read_yaml, validate
 from clinic_handouts.content.models import Strict, Text
 
-VisitId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
-HandoutId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
 
 
@@ -38,7 +37,7 @@ class Visit(Strict):
     visit_id: VisitId
     date: dt.date
     time: dt.time | None = None
-    clinic: HandoutId
+    clinic: ClinicId
     clinician: Text
     patient: Patient
     handouts: list[HandoutId] = Field(min_length=1)

@@ -76,7 +76,7 @@ def assemble(
     structure.finish()
     _copy_document_settings(cover, out)
     out.docinfo["/Producer"] = pikepdf.String(PRODUCER)
-    set_dates(out, creation_date(visit_date))
+    set_dates(out, creation_date(visit_date, source_date_epoch=False))
     with out.open_outline() as outline:
         for item in items:
             outline.root.append(pikepdf.OutlineItem(item.title, item.first_page - 1))

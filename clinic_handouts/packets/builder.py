@@ -207,13 +207,13 @@ class PacketBuilder:
                           patient=visit.patient, items=items, stamp=stamp,
                           fallbacks=[i for i in items if i.fallback], large_print=large)
             document = self.renderer.layout(html)
-            laid_out = len(document.pages) - 1  # the identifiers' sheet follows
+            height = identity_sheet_height(document, stamp)  # checks the identifiers' sheet comes last
+            laid_out = len(document.pages) - 1
             if laid_out == cover_pages:
                 break
             cover_pages = laid_out
         if laid_out != cover_pages or cover_pages < 1:
             raise RuntimeError(f"packet layout did not settle: cover {laid_out} pages, planned {cover_pages}")
-        height = identity_sheet_height(document, stamp)
         if height + stamp.line > stamp.height + 0.5:
             # Never print a page whose identifiers are cut off: both must show in full on every page.
             raise HandoutError(Problem(

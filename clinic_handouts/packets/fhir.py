@@ -30,7 +30,7 @@ VISIT_SYSTEM = "urn:clinic-handouts:visit"
 def document_reference(visit: Visit, clinic: Clinic, pdf: bytes, title: str, language: str) -> dict[str, Any]:
     """The DocumentReference resource for one packet, as JSON-ready data."""
     # The same moment the packet carries as its creation date.
-    moment = creation_date(visit.date).isoformat().replace("+00:00", "Z")
+    moment = creation_date(visit.date, source_date_epoch=False).isoformat().replace("+00:00", "Z")
     subject: dict[str, Any] = {"display": visit.patient.name}
     if visit.patient.mrn:
         subject["identifier"] = {

@@ -27,10 +27,13 @@ NS = {
 }
 
 
-def creation_date(day: date) -> datetime:
-    """When a file was made, for its metadata: the day at midnight UTC (a handout's review date, a packet's
-    visit date), so rebuilding gives the same bytes; SOURCE_DATE_EPOCH overrides it (reproducible builds)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+def creation_date(day: date, *, source_date_epoch: bool = True) -> datetime:
+    """When a file was made, for its metadata: the day at midnight UTC, so rebuilding gives the same bytes.
+
+    A handout is dated by its review, and SOURCE_DATE_EPOCH overrides that (reproducible builds); a packet
+    and its FHIR record are dated by the visit, always (``source_date_epoch=False``).
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip() if source_date_epoch else ""
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), UTC)
     return datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -8,7 +8,7 @@ computer. Nothing here holds patient data.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .core import Project
@@ -20,6 +20,7 @@ ENV_SCHEDULE_DIR = "CLINIC_HANDOUTS_SCHEDULE_DIR"
 ENV_SECURE_COOKIES = "CLINIC_HANDOUTS_SECURE_COOKIES"
 ENV_DESK_WORKERS = "CLINIC_HANDOUTS_DESK_WORKERS"
 ENV_DAY_WORKERS = "CLINIC_HANDOUTS_DAY_WORKERS"
+ENV_PREWARM = "CLINIC_HANDOUTS_PREWARM"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
@@ -63,7 +64,6 @@ class Settings:
     #: login throttle: failures allowed before each further try waits (doubling up to the cap)
     login_free_failures: int = 5
     login_max_wait_seconds: int = 15 * 60
-    extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.data_dir = data_dir_for(self.project, self.data_dir)
@@ -85,4 +85,5 @@ class Settings:
             secure_cookies=os.environ.get(ENV_SECURE_COOKIES, "").lower() in {"1", "yes", "true"},
             desk_workers=_env_int(ENV_DESK_WORKERS, 2),
             day_workers=_env_int(ENV_DAY_WORKERS, 1),
+            prewarm=os.environ.get(ENV_PREWARM, "1").lower() not in {"0", "no", "false"},
         )

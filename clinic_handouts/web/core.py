@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +75,11 @@ def read_schedule_text(text: str) -> tuple[list[ScheduledVisit], list[RowResult]
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def field_problems(model: type[BaseModel], exc: ValidationError) -> list[Problem]:
-    """A validation error as one problem per field, in the project's plain words, never quoting the value."""
+def field_problems(model: type[BaseModel], errors: Sequence[Mapping[str, Any]]) -> list[Problem]:
+    """Validation errors (``ValidationError.errors()``) as one problem per field, in the project's plain words,
+    never quoting the value."""
     problems = []
-    for error in exc.errors():
+    for error in errors:
         name = ".".join(str(part) for part in error["loc"])
         problems.append(Problem(plain_message(model, dict(error)), field=name or None))
     return problems
@@ -92,3 +94,9 @@ def report_handouts(project: Project, clinic_id: str, today: dt.date | None = No
 def visit_data(visit: Visit) -> dict[str, Any]:
     """A visit as the JSON the API takes (the same fields as a visit YAML file)."""
     return visit.model_dump(mode="json", exclude_none=True)
+
+
+# The packet parts that cross between processes (a rendered handout variant, as bytes).
+from clinic_handouts.packets.parts import RenderedVariant  # noqa: E402
+
+__all__ += ["RenderedVariant", "visit_data"]

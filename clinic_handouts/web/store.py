@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 import secrets
 import sqlite3
@@ -180,16 +179,16 @@ class Store:
 
     # --- login throttle -----------------------------------------------------------
 
-    def wait_seconds(self, keys: list[str], free: int, cap: int) -> int:
-        """How long the next login try for these keys (user, address) must wait: 0 for the first ``free``
-        failures, then 30 s doubling with each failure up to ``cap``."""
+    def wait_seconds(self, keys: dict[str, int], cap: int) -> int:
+        """How long the next login try must wait; ``keys``: each throttled key (the user name, the address)
+        with the failures it may have for free; after those, 30 s doubling with each failure up to ``cap``."""
         now = time.time()
         wait = 0.0
         with self._lock:
-            for key in keys:
+            for key, free in keys.items():
                 row = self._db.execute("SELECT count, last FROM failures WHERE key = ?", (key,)).fetchone()
                 if row and row[0] >= free:
-                    delay = min(cap, 30 * 2 ** (row[0] - free))
+                    delay = min(cap, 30 * 2 ** min(row[0] - free, 20))
                     wait = max(wait, row[1] + delay - now)
         return max(0, int(wait + 0.999))
 
@@ -217,9 +216,3 @@ class Store:
                 "SELECT at, user, action, visit_id FROM audit ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [AuditEntry(*row) for row in rows]
 
-
-def open_store(path: Path) -> Store:
-    """Open (creating if needed) the store; its folder is private to the station's user."""
-    store = Store(path)
-    os.chmod(path.parent, 0o700)
-    return store

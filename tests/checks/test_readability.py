@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from clinic_handouts import readability
+from clinic_handouts.checks import readability
 from clinic_handouts.checks.readability import (
     FERNANDEZ_HUERTA,
     FLESCH_KINCAID,

@@ -14,18 +14,18 @@ from pathlib import Path
 import pikepdf
 import pytest
 import segno
-from conftest import assert_conformant, normalise, pdf_text
+from conftest import ROOT, assert_conformant, normalise, pdf_text
 
-from clinic_handouts import archival
 from clinic_handouts.build import build_handout
 from clinic_handouts.cli.main import main
 from clinic_handouts.content.library import Project
 from clinic_handouts.content.loading import load_handout
 from clinic_handouts.content.visits import Visit
 from clinic_handouts.packets.builder import PacketBuilder
+from clinic_handouts.pdf import accessibility
 from clinic_handouts.pdf.accessibility import make_accessible
 from clinic_handouts.pdf.conformance import check_structure, check_tags
-from clinic_handouts.pdf.structure import marked_content
+from clinic_handouts.pdf.structure import marked_content, parent_tree_entries
 from clinic_handouts.pdf.verify import verify
 from clinic_handouts.pdf.xmp import xmp_values
 from clinic_handouts.render.html import handout_html
@@ -39,7 +39,7 @@ VISIT = {
 
 
 def _elements(pdf: pikepdf.Pdf, kind: str) -> list[pikepdf.Dictionary]:
-    from clinic_handouts.pdf.conformance import elements_in_order
+    from clinic_handouts.pdf.structure import elements_in_order
 
     return [e for e in elements_in_order(pdf.Root.StructTreeRoot) if str(e.S) == kind]
 
@@ -103,11 +103,11 @@ def test_the_byte_rewrite_of_margin_boxes_matches_rewriting_operator_by_operator
         with pikepdf.open(io.BytesIO(data)) as pdf:
             page = pdf.pages[1]
             key = int(page.obj.StructParents)
-            mcids = {i for i, el in enumerate(archival.parent_tree_entries(pdf.Root.StructTreeRoot)[key])
+            mcids = {i for i, el in enumerate(parent_tree_entries(pdf.Root.StructTreeRoot)[key])
                      if isinstance(el, pikepdf.Dictionary)}
             if not fast:  # a layout the byte pattern does not know: the slow path runs
                 page.obj.Contents = pdf.make_stream(page.obj.Contents.read_bytes().replace(b"<</MCID", b"<< /MCID"))
-            archival._rewrite_as_artifacts(pdf, page, mcids)
+            accessibility._rewrite_as_artifacts(pdf, page, mcids)
             results.append([(list(op.operands), str(op.operator)) for op in pikepdf.parse_content_stream(page)])
     assert results[0] == results[1]
     assert sum(1 for operands, op in results[0] if op == "BDC" and operands[0] == pikepdf.Name.Artifact) == len(mcids)
@@ -116,10 +116,10 @@ def test_the_byte_rewrite_of_margin_boxes_matches_rewriting_operator_by_operator
 def test_plain_spans_are_folded_into_their_parents_and_the_parent_tree_follows(project: Project, clinic):
     document = Renderer(project).layout(handout_html(project, load_handout(project.handout_path("botox")), clinic))
     with pikepdf.open(io.BytesIO(pdf_bytes(document))) as pdf:
-        archival.artifact_margin_boxes(pdf)
+        accessibility.artifact_margin_boxes(pdf)
         spans = len(_elements(pdf, "/Span"))
         text_before = [marked_content(page)[0] for page in pdf.pages]
-        folded = archival.inline_plain_spans(pdf)
+        folded = accessibility.inline_plain_spans(pdf)
         assert folded > 100 and len(_elements(pdf, "/Span")) == spans - folded
         assert check_structure(pdf) == []  # every MCID still reachable, and its parent-tree entry lists it
         assert [marked_content(page)[0] for page in pdf.pages] == text_before  # the page content is untouched
@@ -241,7 +241,7 @@ def test_large_print_glossary_is_one_column(project: Project, clinic):
 
 
 def test_large_print_line_spacing_is_at_least_one_and_a_half():
-    css = (Path(__file__).resolve().parent.parent / "styles" / "handout.css").read_text()
+    css = (ROOT / "styles" / "handout.css").read_text()
     rule = re.search(r"\.large-print, \.large-print p[^{]*\{([^}]*)\}", css).group(1)
     assert "font-size: 18pt" in rule and float(re.search(r"line-height: ([\d.]+)", rule).group(1)) >= 1.5
 

@@ -187,14 +187,14 @@ def test_a_bug_rendering_one_handout_fails_only_the_visits_that_need_it(
 ):
     from clinic_handouts.packets.builder import PacketBuilder
 
-    original = PacketBuilder._render
+    original = PacketBuilder.render_variant
 
     def broken(self, variant):
         if variant.large_print:
             raise ValueError("a bug in large print")
         return original(self, variant)
 
-    monkeypatch.setattr(PacketBuilder, "_render", broken)  # inherited by the forked workers
+    monkeypatch.setattr(PacketBuilder, "render_variant", broken)  # inherited by the forked workers
     out = tmp_path / "packets"
     assert main(["batch", str(schedule), "-o", str(out), "--jobs", jobs, "--no-cache"]) == 1
     manifest = {e["row"]: e for e in json.loads((out / "manifest.json").read_text())}

@@ -42,7 +42,7 @@ def _batch(project: Project, schedule: Path, out: Path, cache: VariantCache | No
 def _no_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(self, variant):
         raise AssertionError(f"rendered {variant.handout_id} although it was cached")
-    monkeypatch.setattr(packets.PacketBuilder, "_render", refuse)
+    monkeypatch.setattr(packets.PacketBuilder, "render_variant", refuse)
 
 
 def test_second_run_renders_nothing_and_gives_the_same_bytes(scratch_project, schedule, tmp_path, monkeypatch):
