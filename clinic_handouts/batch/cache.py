@@ -95,8 +95,8 @@ def fingerprint(project: Project) -> str:
         digest.update(f"{variable}={os.environ.get(variable, '')}\0".encode())
     for folder in (PACKAGE_DIR, project.templates_dir, project.styles_dir):
         _hash_files(digest, folder)
-    for folder in SYSTEM_FONT_DIRS:
-        _hash_files(digest, Path(folder).expanduser(), contents=False)
+    for font_dir in SYSTEM_FONT_DIRS:
+        _hash_files(digest, Path(font_dir).expanduser(), contents=False)
     return digest.hexdigest()
 
 
@@ -113,8 +113,8 @@ class VariantCache:
 
     @classmethod
     def for_project(cls, project: Project, folder: Path | None = None) -> VariantCache:
-        """The project's cache, by default in ``.cache/variants`` under its folder."""
-        return cls(project, folder or project.root / ".cache" / "variants", fingerprint(project))
+        """The project's cache, by default in ``Project.cache_dir``."""
+        return cls(project, folder or project.cache_dir, fingerprint(project))
 
     def key(self, variant: Variant) -> str:
         """The variant's entry name: the run's stamp, the variant, its handout files and its clinic folder."""

@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from clinic_handouts.batch import worker
 from clinic_handouts.batch.cache import VariantCache
@@ -180,7 +181,8 @@ def _run_in_pool(
                 if day.waiting:
                     raise RuntimeError(f"batch stalled: {len(day.waiting)} visits wait for handouts nobody renders")
                 break
-            done, _ = wait(renders | builds.keys(), return_when=FIRST_COMPLETED)
+            pending: list[Future[Any]] = [*renders, *builds]
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 if future in renders:
                     renders.discard(future)

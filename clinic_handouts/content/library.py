@@ -8,6 +8,7 @@ so that an id from a schedule can never reach outside the project.
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,12 @@ class Project:
     def out_dir(self) -> Path:
         """The default output folder."""
         return (self.output_root or self.root) / "out"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where rendered handouts are kept between batches: $CLINIC_HANDOUTS_CACHE, else ``.cache/variants``."""
+        configured = os.environ.get("CLINIC_HANDOUTS_CACHE", "").strip()
+        return Path(configured) if configured else (self.output_root or self.root) / ".cache" / "variants"
 
     @property
     def handouts_dir(self) -> Path:

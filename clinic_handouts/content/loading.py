@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,7 +40,8 @@ class YamlDocument:
         Parts the file does not spell out (``content`` in a section's short
         form, for instance) are skipped rather than ending the search.
         """
-        found, current = (1, 1), ()
+        found: tuple[int, int] = (1, 1)
+        current: Loc = ()
         for part in loc:
             if (*current, part) in self.positions:
                 current = (*current, part)
@@ -142,7 +144,7 @@ def _model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
     return model
 
 
-def plain_message(root: type[BaseModel], error: dict[str, Any]) -> str:
+def plain_message(root: type[BaseModel], error: Mapping[str, Any]) -> str:
     kind = error["type"]
     loc: Loc = tuple(error["loc"])
     if kind == "missing":

@@ -89,7 +89,8 @@ def _copy_document_settings(cover: pikepdf.Pdf, out: pikepdf.Pdf) -> None:
     """Title, author, language, viewer settings and the PDF/A output intent come from the cover."""
     for key in ("/Lang", "/ViewerPreferences", "/MarkInfo"):
         if key in cover.Root:
-            out.Root[key] = Dictionary(cover.Root[key]) if isinstance(cover.Root[key], Dictionary) else cover.Root[key]
+            value = cover.Root[key]
+            out.Root[key] = Dictionary(dict(value.items())) if isinstance(value, Dictionary) else value
     if "/OutputIntents" in cover.Root:
         intents = cover.Root.OutputIntents
         out.Root.OutputIntents = out.copy_foreign(intents if intents.is_indirect else cover.make_indirect(intents))

@@ -49,7 +49,7 @@ class StructureMerger:
                     annotation.StructParent = int(annotation.StructParent) + offset
         merged = dict(zip(self.nums[::2], self.nums[1::2], strict=True))
         for page, page_mcids in zip(pages, mcids, strict=True):
-            entry = merged.get(int(page.obj.get("/StructParents", -1)))
+            entry = merged.get(int(page.obj.get("/StructParents", -1)))  # type: ignore[call-overload]
             if page_mcids and not (isinstance(entry, Array) and max(page_mcids) < len(entry)
                                    and all(isinstance(entry[m], Dictionary) for m in page_mcids)):
                 self.problems.append(Finding(f"merged page {page.index + 1}", "marked content left out of the tree"))
@@ -59,7 +59,7 @@ class StructureMerger:
                 if language:
                     copied.Lang = pikepdf.String(language)
                 self.document.K.append(copied)
-        names = source.Root.get("/Names", {}).get("/Dests", {}).get("/Names", [])
+        names = source.Root.get("/Names", Dictionary()).get("/Dests", Dictionary()).get("/Names", Array())
         for index in range(0, len(names), 2):
             self.dests.append((str(names[index]), self._copy(names[index + 1])))
 

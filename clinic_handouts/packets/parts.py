@@ -10,7 +10,7 @@ import pikepdf
 from clinic_handouts.pdf.claims import save
 from clinic_handouts.pdf.conformance import PART_CHECKS, run_checks
 from clinic_handouts.pdf.findings import Finding
-from clinic_handouts.pdf.structure import marked_content
+from clinic_handouts.pdf.structure import Marked, marked_content
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,6 @@ class RenderedVariant:
 def checked_part(pdf: pikepdf.Pdf) -> TaggedPart:
     """A tagged part of a packet with its MCIDs per page and what the part checks found in it."""
     mcids = tuple(tuple(marked_content(page)[0]) for page in pdf.pages)
-    marked = {index: (list(ids), []) for index, ids in enumerate(mcids)}
+    marked: dict[int, Marked] = {index: (list(ids), []) for index, ids in enumerate(mcids)}
     findings = tuple(run_checks(pdf, PART_CHECKS, marked=marked).findings)
     return TaggedPart(pdf, len(pdf.pages), mcids, findings)

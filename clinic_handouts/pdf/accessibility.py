@@ -114,15 +114,17 @@ def _rewrite_as_artifacts(pdf: pikepdf.Pdf, page: pikepdf.Page, mcids: set[int])
         page.obj.Contents = pdf.make_stream(rewritten)
         return
     instructions = []
-    for operands, operator in pikepdf.parse_content_stream(page):
+    for instruction in pikepdf.parse_content_stream(page):
+        operands, operator = instruction.operands, instruction.operator
         if (
             str(operator) == "BDC"
             and len(operands) == 2
             and isinstance(operands[1], Dictionary)
             and int(operands[1].get("/MCID", -1)) in mcids
         ):
-            operands = [Name.Artifact, PAGINATION]
-        instructions.append(pikepdf.ContentStreamInstruction(operands, operator))
+            instructions.append(pikepdf.ContentStreamInstruction([Name.Artifact, PAGINATION], operator))
+        else:
+            instructions.append(pikepdf.ContentStreamInstruction(operands, operator))
     page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import pikepdf
 
@@ -27,7 +28,7 @@ SAVE_OPTIONS = {
 }
 #: zlib level for what the save compresses (object streams, the stamps' drawing instructions; fonts and
 #: page contents arrive compressed). 3 instead of 6: a packet is written 30% faster for 8% more bytes.
-FLATE_LEVEL = 3
+FLATE_LEVEL: Literal[3] = 3
 
 
 @dataclass(frozen=True)

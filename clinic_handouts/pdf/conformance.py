@@ -359,7 +359,7 @@ def run_checks(
     """Run the named checks (all by default) on an open PDF."""
     root = pdf.Root.get("/StructTreeRoot")
     walk = root is not None and (names is None or {"structure", "tags"} & set(names))
-    elements = elements_in_order(root) if walk else None  # one walk for both tree checks
+    elements = elements_in_order(root) if walk and root is not None else None  # one walk for both tree checks
     results = []
     for name, function in CHECKS:
         if names is None or name in names:

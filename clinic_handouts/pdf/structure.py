@@ -77,7 +77,8 @@ def marked_content(page: pikepdf.Page) -> Marked:
     problems: list[str] = []
     stack: list[tuple[str, int | None]] = []
     outside = 0
-    for operands, operator in pikepdf.parse_content_stream(page):
+    for instruction in pikepdf.parse_content_stream(page):
+        operands, operator = instruction.operands, instruction.operator
         op = str(operator)
         if op in ("BDC", "BMC"):
             tag = str(operands[0])

@@ -85,7 +85,7 @@ def environment(search_path: tuple[Path, ...], language: str) -> jinja2.Environm
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(i18n.translations(language), newstyle=True)
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["css_string"] = css_string
     env.filters["counter_content"] = counter_content
     env.filters["display_url"] = display_url
