@@ -41,11 +41,50 @@ from clinic_handouts.content.loading import load_clinic, load_handout
 from clinic_handouts.content.visits import Visit
 from clinic_handouts.packets.builder import PacketBuilder
 
-GIVEN = ["José", "Zoë", "Łukasz", "Nguyễn Thị", "Ana", "Søren", "Françoise", "Mehmet", "王", "محمد",
-         "Aoife", "Dvořák", "Björn", "Иван", "Lê Văn", "李", "فاطمة", "Chloé", "Grace", "Ngozi"]
-FAMILY = ["Álvarez-Núñez", "Hoa", "Brzęczyszczykiewicz", "O'Brien", "Øster", "Müller", "Yılmaz",
-          "小明", "العلي", "Nakamura", "Đặng", "Kowalski", "Smith", "Петров", "Tâm", "秀英", "Haddad",
-          "García", "Okafor", "Lefèvre"]
+GIVEN = [
+    "José",
+    "Zoë",
+    "Łukasz",
+    "Nguyễn Thị",
+    "Ana",
+    "Søren",
+    "Françoise",
+    "Mehmet",
+    "王",
+    "محمد",
+    "Aoife",
+    "Dvořák",
+    "Björn",
+    "Иван",
+    "Lê Văn",
+    "李",
+    "فاطمة",
+    "Chloé",
+    "Grace",
+    "Ngozi",
+]
+FAMILY = [
+    "Álvarez-Núñez",
+    "Hoa",
+    "Brzęczyszczykiewicz",
+    "O'Brien",
+    "Øster",
+    "Müller",
+    "Yılmaz",
+    "小明",
+    "العلي",
+    "Nakamura",
+    "Đặng",
+    "Kowalski",
+    "Smith",
+    "Петров",
+    "Tâm",
+    "秀英",
+    "Haddad",
+    "García",
+    "Okafor",
+    "Lefèvre",
+]
 
 
 def make_schedule(path: Path, visits: int, handout_ids: list[str], seed: int) -> None:
@@ -55,14 +94,22 @@ def make_schedule(path: Path, visits: int, handout_ids: list[str], seed: int) ->
         writer.writerow([*COLUMNS, "time"])
         for n in range(visits):
             chosen = rng.sample(handout_ids, k=min(len(handout_ids), rng.randint(1, 5)))
-            writer.writerow([
-                f"V{n + 1:04d}", "2026-11-27", "example", rng.choice(["Dr. Ana Morales", "Dr. Sam Lee"]),
-                f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
-                f"{rng.randint(1930, 2005)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                f"MRN-{rng.randint(100000, 999999)}", "en", "yes" if rng.random() < 0.1 else "no",
-                ";".join(chosen), "Bring this packet to your next visit." if rng.random() < 0.3 else "",
-                f"{8 + n * 8 // visits:02d}:{rng.choice(['00', '15', '30', '45'])}",
-            ])
+            writer.writerow(
+                [
+                    f"V{n + 1:04d}",
+                    "2026-11-27",
+                    "example",
+                    rng.choice(["Dr. Ana Morales", "Dr. Sam Lee"]),
+                    f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
+                    f"{rng.randint(1930, 2005)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                    f"MRN-{rng.randint(100000, 999999)}",
+                    "en",
+                    "yes" if rng.random() < 0.1 else "no",
+                    ";".join(chosen),
+                    "Bring this packet to your next visit." if rng.random() < 0.3 else "",
+                    f"{8 + n * 8 // visits:02d}:{rng.choice(['00', '15', '30', '45'])}",
+                ]
+            )
 
 
 def naive_baseline(project: Project, schedule: Path, out_dir: Path) -> list[float]:
@@ -91,13 +138,24 @@ def same_as_packet_command(project: Project, schedule: Path, out_dir: Path, samp
     rows = list(csv.DictReader(schedule.open(encoding="utf-8")))
     checked = identical = 0
     for row in random.Random(seed).sample(rows, k=min(sample, len(rows))):
-        visit = Visit.model_validate({
-            "visit_id": row["visit_id"], "date": row["date"], "time": row["time"] or None,
-            "clinic": row["clinic"], "clinician": row["clinician"],
-            "patient": {"name": row["patient_name"], "dob": row["dob"], "mrn": row["mrn"],
-                        "language": row["language"], "large_print": row["large_print"] == "yes"},
-            "handouts": row["handouts"].split(";"), "note": row["note"] or None,
-        })
+        visit = Visit.model_validate(
+            {
+                "visit_id": row["visit_id"],
+                "date": row["date"],
+                "time": row["time"] or None,
+                "clinic": row["clinic"],
+                "clinician": row["clinician"],
+                "patient": {
+                    "name": row["patient_name"],
+                    "dob": row["dob"],
+                    "mrn": row["mrn"],
+                    "language": row["language"],
+                    "large_print": row["large_print"] == "yes",
+                },
+                "handouts": row["handouts"].split(";"),
+                "note": row["note"] or None,
+            }
+        )
         single = PacketBuilder(project).build(visit)
         batch = (out_dir / f"{row['date']}_{row['visit_id']}.pdf").read_bytes()
         text = [p.extract_text() for p in PdfReader(io.BytesIO(single.data)).pages]
@@ -127,8 +185,9 @@ def main() -> None:
         tmp_path = Path(tmp)
         schedule = tmp_path / "schedule.csv"
         make_schedule(schedule, args.visits, handout_ids, args.seed)
-        print(f"library: {len(handout_ids)} handouts ({', '.join(handout_ids)}); visits: {args.visits}; "
-              f"jobs: {args.jobs}")
+        print(
+            f"library: {len(handout_ids)} handouts ({', '.join(handout_ids)}); visits: {args.visits}; jobs: {args.jobs}"
+        )
 
         walls = {}
         for run, seed in (("cold", args.seed), ("warm", args.seed + 1)):
@@ -136,17 +195,24 @@ def main() -> None:
                 make_schedule(schedule.with_name("next-day.csv"), args.visits, handout_ids, seed)
             cache = VariantCache.for_project(project, tmp_path / "cache")  # one per run, as the command does
             started = time.perf_counter()
-            report = run_batch(project, schedule if run == "cold" else schedule.with_name("next-day.csv"),
-                               tmp_path / run, jobs=args.jobs, cache=cache)
+            report = run_batch(
+                project,
+                schedule if run == "cold" else schedule.with_name("next-day.csv"),
+                tmp_path / run,
+                jobs=args.jobs,
+                cache=cache,
+            )
             walls[run] = time.perf_counter() - started
             if report.failed:
                 raise SystemExit(f"{len(report.failed)} rows failed: {report.failed[0].error}")
             per_packet = [r.seconds for r in report.results]
             pages = sum(r.pages or 0 for r in report.results)
             peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            print(f"batch ({run}): {walls[run]:6.2f} s wall, {args.visits / walls[run]:6.1f} visits/s, {pages} pages, "
-                  f"p50 {percentile(per_packet, 50):.3f} s, p95 {percentile(per_packet, 95):.3f} s per packet, "
-                  f"peak worker memory {peak_children:.0f} MiB")
+            print(
+                f"batch ({run}): {walls[run]:6.2f} s wall, {args.visits / walls[run]:6.1f} visits/s, {pages} pages, "
+                f"p50 {percentile(per_packet, 50):.3f} s, p95 {percentile(per_packet, 95):.3f} s per packet, "
+                f"peak worker memory {peak_children:.0f} MiB"
+            )
         batch_wall = walls["cold"]
 
         (tmp_path / "naive").mkdir()
@@ -154,13 +220,17 @@ def main() -> None:
         naive = naive_baseline(project, schedule, tmp_path / "naive")
         naive_wall = time.perf_counter() - started
         peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"baseline: {naive_wall:6.2f} s wall, {args.visits / naive_wall:6.1f} visits/s, "
-              f"p50 {percentile(naive, 50):.3f} s, p95 {percentile(naive, 95):.3f} s per packet, "
-              f"peak memory {peak_self:.0f} MiB")
+        print(
+            f"baseline: {naive_wall:6.2f} s wall, {args.visits / naive_wall:6.1f} visits/s, "
+            f"p50 {percentile(naive, 50):.3f} s, p95 {percentile(naive, 95):.3f} s per packet, "
+            f"peak memory {peak_self:.0f} MiB"
+        )
 
         checked, identical = same_as_packet_command(project, schedule, tmp_path / "cold", args.check, args.seed)
-        print(f"checked: {checked} batch packets have the same pages and text as the packet command's; "
-              f"{identical} of them the same bytes")
+        print(
+            f"checked: {checked} batch packets have the same pages and text as the packet command's; "
+            f"{identical} of them the same bytes"
+        )
         for run, wall in walls.items():
             verdict = "met" if wall < 10 and args.visits >= 200 else "not met" if args.visits >= 200 else "n/a"
             print(f"target 200 visits in under 10 s ({run}): {verdict}")

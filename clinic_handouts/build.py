@@ -160,6 +160,7 @@ def build_packets(
         record = None
         if fhir:
             record = write_document_reference(
-                target, visit, builder.clinic(visit.clinic), packet.data, packet.title, packet.language)
+                target, visit, builder.clinic(visit.clinic), packet.data, packet.title, packet.language
+            )
         built.append(Built(target, packet.pages, packet.warnings, record))
     return built, problems

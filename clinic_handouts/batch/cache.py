@@ -37,12 +37,29 @@ from clinic_handouts.render.weasyprint_internals import pango_version
 KEEP_DAYS = 60
 #: Python distributions whose version can change a rendered handout's bytes
 LIBRARIES = (
-    "weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools", "pyphen", "pillow", "pikepdf",
-    "babel", "segno", "jinja2", "markupsafe", "pyyaml", "pydantic",
+    "weasyprint",
+    "pydyf",
+    "tinycss2",
+    "cssselect2",
+    "tinyhtml5",
+    "fonttools",
+    "pyphen",
+    "pillow",
+    "pikepdf",
+    "babel",
+    "segno",
+    "jinja2",
+    "markupsafe",
+    "pyyaml",
+    "pydantic",
 )
 #: where fontconfig finds the fonts used for letters the bundled fonts lack (Arabic, Chinese...), and its settings
 SYSTEM_FONT_DIRS = (
-    "/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts", "/etc/fonts",
+    "/usr/share/fonts",
+    "/usr/local/share/fonts",
+    "~/.local/share/fonts",
+    "~/.fonts",
+    "/etc/fonts",
     "~/.config/fontconfig",
 )
 #: the native libraries that shape, lay out and subset text (loaded by WeasyPrint), found in /proc/self/maps

@@ -135,8 +135,14 @@ class _Plan:
 
 
 def _run(
-    project: Project, items: list[ScheduledVisit], out_dir: Path, jobs: int, duplex: bool, strict: bool,
-    fhir: bool = False, cache: VariantCache | None = None,
+    project: Project,
+    items: list[ScheduledVisit],
+    out_dir: Path,
+    jobs: int,
+    duplex: bool,
+    strict: bool,
+    fhir: bool = False,
+    cache: VariantCache | None = None,
 ) -> Iterator[RowResult]:
     day = _Plan(out_dir, cache, PacketBuilder(project, strict=strict))
     yield from day.plan(items)
@@ -160,7 +166,9 @@ def _run_in_pool(
     # fork: the workers start with the modules loaded; they are all started at the first submit,
     # before the pool's own threads, so no lock can be inherited while held.
     pool = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=worker.start,
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=worker.start,
         initargs=(str(project.root), strict, fhir),
     )
     renders = {pool.submit(worker.render_in_process, variant) for variant in day.to_render()}

@@ -23,8 +23,17 @@ from clinic_handouts.errors import HandoutError, Problem
 from clinic_handouts.files import write_atomic
 
 COLUMNS = (
-    "visit_id", "date", "clinic", "clinician", "patient_name", "dob", "mrn",
-    "language", "large_print", "handouts", "note",
+    "visit_id",
+    "date",
+    "clinic",
+    "clinician",
+    "patient_name",
+    "dob",
+    "mrn",
+    "language",
+    "large_print",
+    "handouts",
+    "note",
 )
 OPTIONAL_COLUMNS = ("time",)
 
@@ -63,11 +72,16 @@ class ScheduledVisit:
 
 def _row_to_data(record: dict[str, str]) -> dict[str, Any]:
     """A CSV row as the nested data the Visit model expects (empty cells left out)."""
+
     def cell(name: str) -> str:
         return (record.get(name) or "").strip()
 
-    patient = {"name": cell("patient_name"), "dob": cell("dob"), "mrn": cell("mrn") or None,
-               "language": cell("language") or "en"}
+    patient = {
+        "name": cell("patient_name"),
+        "dob": cell("dob"),
+        "mrn": cell("mrn") or None,
+        "language": cell("language") or "en",
+    }
     if cell("large_print"):
         patient["large_print"] = cell("large_print")  # yes/no, checked by the model
     return {
@@ -82,8 +96,13 @@ def _row_to_data(record: dict[str, str]) -> dict[str, Any]:
     }
 
 
-_CSV_FIELD = {"patient.name": "patient_name", "patient.dob": "dob", "patient.mrn": "mrn",
-              "patient.language": "language", "patient.large_print": "large_print"}
+_CSV_FIELD = {
+    "patient.name": "patient_name",
+    "patient.dob": "dob",
+    "patient.mrn": "mrn",
+    "patient.language": "language",
+    "patient.large_print": "large_print",
+}
 
 
 def read_schedule(path: Path) -> tuple[list[ScheduledVisit], list[RowResult]]:
@@ -106,9 +125,14 @@ def parse_schedule(text: str, source: Path | str) -> tuple[list[ScheduledVisit],
         header = [h.strip() for h in reader.fieldnames or []]
         missing = [c for c in COLUMNS if c not in header]
         if missing:
-            raise HandoutError(Problem(
-                f"the header row lacks column(s) {', '.join(missing)}; expected "
-                f"{','.join(COLUMNS)} (and optionally time)", file=source, line=1))
+            raise HandoutError(
+                Problem(
+                    f"the header row lacks column(s) {', '.join(missing)}; expected "
+                    f"{','.join(COLUMNS)} (and optionally time)",
+                    file=source,
+                    line=1,
+                )
+            )
         unknown = [c for c in header if c not in COLUMNS + OPTIONAL_COLUMNS]
         if unknown:
             raise HandoutError(Problem(f"unknown column(s) {', '.join(unknown)}", file=source, line=1))
@@ -144,6 +168,7 @@ def parse_schedule(text: str, source: Path | str) -> tuple[list[ScheduledVisit],
         seen[visit.visit_id] = line
         good.append(ScheduledVisit(line, visit))
     return good, bad
+
 
 @dataclass
 class BatchReport:

@@ -88,8 +88,13 @@ class Worker:
         try:
             packet = self.builder.build(visit, duplex=duplex, rendered=rendered)
             target = write_atomic(out_dir / default_file_name(visit), packet.data)
-            record = write_document_reference(target, visit, self.builder.clinic(visit.clinic), packet.data,
-                                              packet.title, packet.language) if self.fhir else None
+            record = (
+                write_document_reference(
+                    target, visit, self.builder.clinic(visit.clinic), packet.data, packet.title, packet.language
+                )
+                if self.fhir
+                else None
+            )
         except HandoutError as exc:
             return failed(item, out_dir, "; ".join(p.message for p in exc.problems))
         except OSError as exc:
@@ -97,10 +102,17 @@ class Worker:
         except Exception as exc:  # a bug: keep the other visits going, show where it happened
             return failed(item, out_dir, internal_error(f"row {item.row}, visit {visit.visit_id}", exc))
         return RowResult(
-            item.row, visit.visit_id, "ok", file=target.name, pages=packet.pages,
-            sha256=hashlib.sha256(packet.data).hexdigest(), time=visit_time(visit),
-            english_fallback=packet.fallbacks, warnings=len(packet.warnings),
-            fhir_file=record.name if record else None, seconds=time.perf_counter() - started,
+            item.row,
+            visit.visit_id,
+            "ok",
+            file=target.name,
+            pages=packet.pages,
+            sha256=hashlib.sha256(packet.data).hexdigest(),
+            time=visit_time(visit),
+            english_fallback=packet.fallbacks,
+            warnings=len(packet.warnings),
+            fhir_file=record.name if record else None,
+            seconds=time.perf_counter() - started,
         )
 
 

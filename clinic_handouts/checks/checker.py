@@ -209,14 +209,21 @@ def _handout_report(handout: Handout, document: YamlDocument, report: CheckRepor
     state = ReviewState(review.status, review.reviewed_on, review.next_review_due, overdue)
 
     warn = _warner(document, report)
-    for name, reading, loc in (("the clinic's text", sections, ("sections",)),
-                               ("the added parts", added, _first_present(document, ADDED_PARTS))):
+    for name, reading, loc in (
+        ("the clinic's text", sections, ("sections",)),
+        ("the added parts", added, _first_present(document, ADDED_PARTS)),
+    ):
         if reading is not None and reading.grade > report.grade_target:
-            warn(loc, f"{name} reads at {_level(reading)}; the clinic's target is grade "
-                      f"{report.grade_target:g}: use shorter sentences and words")
+            warn(
+                loc,
+                f"{name} reads at {_level(reading)}; the clinic's target is grade "
+                f"{report.grade_target:g}: use shorter sentences and words",
+            )
     if state.overdue:
-        warn(("review", "next_review_due"),
-             f"review overdue since {review.next_review_due}; review the content and update review:")
+        warn(
+            ("review", "next_review_due"),
+            f"review overdue since {review.next_review_due}; review the content and update review:",
+        )
     for part, advice in ACTION_PARTS.items():
         if not getattr(handout, part):
             warn((part,), f"missing; {advice} (patients need to know what to do next)")
@@ -233,13 +240,29 @@ def _handout_report(handout: Handout, document: YamlDocument, report: CheckRepor
     else:
         _check_against_source(handout, document, warn)
         if not i18n.has_catalog(language):
-            report.findings.append(Finding("error", Problem(
-                f"no catalog for '{language}': the headings and labels the templates print would be in "
-                f"English inside a '{language}' handout; add clinic_handouts/locale/{language}/LC_MESSAGES/"
-                "messages.po (see README, 'Translations')", document.path, 1, 1)))
+            report.findings.append(
+                Finding(
+                    "error",
+                    Problem(
+                        f"no catalog for '{language}': the headings and labels the templates print would be in "
+                        f"English inside a '{language}' handout; add clinic_handouts/locale/{language}/LC_MESSAGES/"
+                        "messages.po (see README, 'Translations')",
+                        document.path,
+                        1,
+                        1,
+                    ),
+                )
+            )
     return HandoutReport(
-        path, handout.id, language, handout.title, state, sections, added,
-        tuple(readability.hardest(clinic_text + added_text, language)), translations,
+        path,
+        handout.id,
+        language,
+        handout.title,
+        state,
+        sections,
+        added,
+        tuple(readability.hardest(clinic_text + added_text, language)),
+        translations,
     )
 
 
@@ -306,8 +329,10 @@ def _translations_of(handout: Handout, path: Path) -> Translations:
     outdated = []
     for language, file in present.items():
         translated = _quiet_load(file)
-        if translated and translated.translation and (
-            translated.translation.source_reviewed_on < handout.review.reviewed_on
+        if (
+            translated
+            and translated.translation
+            and (translated.translation.source_reviewed_on < handout.review.reviewed_on)
         ):
             outdated.append(language)
     return Translations(tuple(sorted(present)), tuple(sorted(languages - set(present))), tuple(sorted(outdated)))
@@ -324,9 +349,11 @@ def _check_against_source(handout: Handout, document: YamlDocument, warn: Warn) 
     if source is None or handout.translation is None:
         return
     if handout.translation.source_reviewed_on < source.review.reviewed_on:
-        warn(("translation", "source_reviewed_on"),
-             f"outdated: translates the review of {handout.translation.source_reviewed_on}, but "
-             f"{source_path.name} was reviewed again on {source.review.reviewed_on}; update the translation")
+        warn(
+            ("translation", "source_reviewed_on"),
+            f"outdated: translates the review of {handout.translation.source_reviewed_on}, but "
+            f"{source_path.name} was reviewed again on {source.review.reviewed_on}; update the translation",
+        )
 
 
 def _quiet_load(path: Path) -> Handout | None:

@@ -86,8 +86,12 @@ def _handout(item: HandoutReport) -> dict[str, Any]:
         },
         "reading": {"sections": _reading(item.sections), "added_parts": _reading(item.added)},
         "hardest_sentences": [{"text": s.text, "grade": s.grade} for s in item.hardest],
-        "translations": None if t is None else {
-            "present": list(t.present), "missing": list(t.missing), "outdated": list(t.outdated),
+        "translations": None
+        if t is None
+        else {
+            "present": list(t.present),
+            "missing": list(t.missing),
+            "outdated": list(t.outdated),
         },
     }
 
@@ -97,10 +101,17 @@ def as_json(report: CheckReport, strict: bool = False) -> dict[str, Any]:
     problems = []
     for finding in report.findings:
         p = finding.problem
-        problems.append({
-            "severity": finding.severity, "file": shown(p.file), "line": p.line, "column": p.column,
-            "field": p.field, "message": p.message, "text": finding_text(finding),
-        })
+        problems.append(
+            {
+                "severity": finding.severity,
+                "file": shown(p.file),
+                "line": p.line,
+                "column": p.column,
+                "field": p.field,
+                "message": p.message,
+                "text": finding_text(finding),
+            }
+        )
     return {
         "version": JSON_VERSION,
         "ok": not report.failed(strict),
@@ -134,7 +145,8 @@ def _print_translations(report: CheckReport, console: Console) -> None:
         t = item.translations
         assert t is not None
         table.add_row(
-            item.id, ", ".join(t.present) or "—",
+            item.id,
+            ", ".join(t.present) or "—",
             f"[yellow]{', '.join(t.missing)}[/]" if t.missing else "—",
             f"[bold red]{', '.join(t.outdated)}[/]" if t.outdated else "—",
         )
@@ -155,9 +167,11 @@ def print_report(report: CheckReport, console: Console, strict: bool = False) ->
             reading = item.sections or item.added
             name = item.id if item.language == "en" else f"{item.id} ({item.language})"
             table.add_row(
-                name, item.review.status,
+                name,
+                item.review.status,
                 f"[bold red]{due}\noverdue[/]" if item.review.overdue else due,
-                _grade(item.sections, report.grade_target), _grade(item.added, report.grade_target),
+                _grade(item.sections, report.grade_target),
+                _grade(item.added, report.grade_target),
                 f"{reading.words_per_sentence:.1f}" if reading else "—",
             )
         console.print(table)

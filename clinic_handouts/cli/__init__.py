@@ -1,4 +1,5 @@
 """The command line."""
+
 from clinic_handouts.cli.main import main
 
 __all__ = ["main"]

@@ -41,19 +41,38 @@ def main_job(settings: Settings) -> int:
 @click.command()
 @click.argument("handout", metavar="ID_OR_PATH")
 @click.option("--clinic", default=None, help="Clinic id or folder (default: example).")
-@click.option("--paper", type=click.Choice(["letter", "a4"]), default=None,
-              help="Paper size (default: the clinic's; another size adds it to the file name).")
+@click.option(
+    "--paper",
+    type=click.Choice(["letter", "a4"]),
+    default=None,
+    help="Paper size (default: the clinic's; another size adds it to the file name).",
+)
 @click.option("-o", "--output", type=OUTPUT, default=None, help="PDF file to write.")
 @click.option("--strict", is_flag=True, help="Treat rendering warnings as errors.")
 @click.option("--large-print", is_flag=True, help="18 pt body, wide margins, one column.")
 @pass_settings
-def handout(settings: Settings, handout: str, clinic: str | None, paper: str | None, output: Path | None,
-            strict: bool, large_print: bool) -> int:
+def handout(
+    settings: Settings,
+    handout: str,
+    clinic: str | None,
+    paper: str | None,
+    output: Path | None,
+    strict: bool,
+    large_print: bool,
+) -> int:
     """Render one handout (an id such as botox, or a YAML file) to PDF."""
     settings.applies("handout", "clinic", "strict", "out_dir")
     settings.refuse_with_output(output)
-    built = build_handout(settings.project, handout, settings.clinic_for(clinic), paper=paper, output=output,
-                          out_dir=settings.out_dir, strict=settings.strict or strict, large_print=large_print)
+    built = build_handout(
+        settings.project,
+        handout,
+        settings.clinic_for(clinic),
+        paper=paper,
+        output=output,
+        out_dir=settings.out_dir,
+        strict=settings.strict or strict,
+        large_print=large_print,
+    )
     report_built([built])
     return 0
 
@@ -64,17 +83,25 @@ def handout(settings: Settings, handout: str, clinic: str | None, paper: str | N
 @click.option("--no-duplex", is_flag=True, help="Do not pad handouts to start on odd pages.")
 @click.option("--strict", is_flag=True, help="Treat rendering warnings as errors.")
 @click.option("--large-print", is_flag=True, help="Large print even if the visit does not ask for it.")
-@click.option("--fhir", is_flag=True,
-              help="Also write DATE_VISITID.fhir.json (a FHIR R4 DocumentReference) beside the PDF.")
+@click.option(
+    "--fhir", is_flag=True, help="Also write DATE_VISITID.fhir.json (a FHIR R4 DocumentReference) beside the PDF."
+)
 @pass_settings
-def packet(settings: Settings, visit: Path, output: Path | None, no_duplex: bool, strict: bool, large_print: bool,
-           fhir: bool) -> int:
+def packet(
+    settings: Settings, visit: Path, output: Path | None, no_duplex: bool, strict: bool, large_print: bool, fhir: bool
+) -> int:
     """Render one visit's packet (cover and handouts) to PDF; the clinic comes from the visit file."""
     settings.applies("packet", "strict", "out_dir")
     settings.refuse_with_output(output)
     built, problems = build_packets(
-        settings.project, [visit], settings.out_dir or settings.project.out_dir, duplex=not no_duplex,
-        strict=settings.strict or strict, large_print=large_print, fhir=fhir, output=output,
+        settings.project,
+        [visit],
+        settings.out_dir or settings.project.out_dir,
+        duplex=not no_duplex,
+        strict=settings.strict or strict,
+        large_print=large_print,
+        fhir=fhir,
+        output=output,
     )
     if problems:
         return report_problems(problems)
@@ -84,18 +111,36 @@ def packet(settings: Settings, visit: Path, output: Path | None, no_duplex: bool
 
 @click.command()
 @click.argument("schedule", type=click.Path(path_type=Path), metavar="SCHEDULE.csv")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, metavar="DIR",
-              help="Output folder (default: out/packets/).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Output folder (default: out/packets/).",
+)
 @click.option("--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="Worker processes.")
 @click.option("--no-duplex", is_flag=True, help="Do not pad handouts to start on odd pages.")
-@click.option("--no-cache", is_flag=True,
-              help="Render every handout afresh (default: reuse those kept in .cache/ since the last run).")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Render every handout afresh (default: reuse those kept in .cache/ since the last run).",
+)
 @click.option("--strict", is_flag=True, help="Treat rendering warnings as errors.")
-@click.option("--fhir", is_flag=True,
-              help="Also write DATE_VISITID.fhir.json (a FHIR R4 DocumentReference) beside each PDF.")
+@click.option(
+    "--fhir", is_flag=True, help="Also write DATE_VISITID.fhir.json (a FHIR R4 DocumentReference) beside each PDF."
+)
 @pass_settings
-def batch(settings: Settings, schedule: Path, output: Path | None, jobs: int, no_duplex: bool, no_cache: bool,
-          strict: bool, fhir: bool) -> int:
+def batch(
+    settings: Settings,
+    schedule: Path,
+    output: Path | None,
+    jobs: int,
+    no_duplex: bool,
+    no_cache: bool,
+    strict: bool,
+    fhir: bool,
+) -> int:
     """One packet per row of the day's schedule CSV, and a manifest.json; the clinic comes from each row."""
     settings.applies("batch", "strict", "out_dir")
     project = settings.project
@@ -125,15 +170,25 @@ def batch(settings: Settings, schedule: Path, output: Path | None, jobs: int, no
         progress.start()
     try:
         cache = None if no_cache else VariantCache.for_project(project)
-        report = run_batch(project, schedule, out_dir, jobs=jobs, duplex=not no_duplex,
-                           strict=settings.strict or strict, on_result=on_result, on_start=on_start, fhir=fhir,
-                           cache=cache)
+        report = run_batch(
+            project,
+            schedule,
+            out_dir,
+            jobs=jobs,
+            duplex=not no_duplex,
+            strict=settings.strict or strict,
+            on_result=on_result,
+            on_start=on_start,
+            fhir=fhir,
+            cache=cache,
+        )
     finally:
         if progress is not None:
             progress.stop()
     for result in sorted(errors, key=lambda r: r.row):
-        click.echo(f"error: {schedule}: row {result.row}, visit {result.visit_id or '(no id)'}: {result.error}",
-                   err=True)
+        click.echo(
+            f"error: {schedule}: row {result.row}, visit {result.visit_id or '(no id)'}: {result.error}", err=True
+        )
     click.echo(report.summary() + f"; manifest: {out_dir / 'manifest.json'}")
     return 1 if report.failed else 0
 

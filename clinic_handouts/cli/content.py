@@ -30,8 +30,9 @@ def _date(value: str | None) -> dt.date | None:
 
 @click.command(name="import")
 @click.argument("page", type=click.Path(path_type=Path, dir_okay=False), metavar="PAGE")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="YAML file (default: handouts/<title>.yaml).")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), default=None, help="YAML file (default: handouts/<title>.yaml)."
+)
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @pass_settings
 def import_command(settings: Settings, page: Path, output: Path | None, force: bool) -> int:
@@ -51,8 +52,9 @@ def import_command(settings: Settings, page: Path, output: Path | None, force: b
 @click.option("--json", "json_out", is_flag=True, help="Print JSON (keys in clinic_handouts/checks/report.py).")
 @click.option("--today", default=None, metavar="YYYY-MM-DD", help="Date for review checks.")
 @pass_settings
-def check_command(settings: Settings, paths: tuple[Path, ...], clinic: str | None, strict: bool, json_out: bool,
-                  today: str | None) -> int:
+def check_command(
+    settings: Settings, paths: tuple[Path, ...], clinic: str | None, strict: bool, json_out: bool, today: str | None
+) -> int:
     """Check handouts, translations, clinics and visits before printing (default: handouts/, clinics/,
     examples/)."""
     settings.applies("check", "clinic", "strict")
@@ -77,8 +79,9 @@ def new_command(settings: Settings, handout_id: str) -> int:
 
 
 @click.command(name="schema")
-@click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Folder (default: schema/).")
+@click.option(
+    "--out-dir", type=click.Path(path_type=Path, file_okay=False), default=None, help="Folder (default: schema/)."
+)
 @pass_settings
 def schema_command(settings: Settings, out_dir: Path | None) -> int:
     """Write schema/*.schema.json from the models, for editors."""

@@ -72,8 +72,12 @@ def report_problems(problems: Sequence[Problem]) -> int:
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="clinic-handouts", message="%(prog)s %(version)s")
-@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Project folder (default: this checkout, or the installed example project).")
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Project folder (default: this checkout, or the installed example project).",
+)
 @click.option("--clinic", default=None, help="Clinic id or folder (default: example).")
 @click.option("--strict", is_flag=True, help="Treat rendering warnings as errors.")
 @click.option("--out-dir", type=click.Path(path_type=Path), default=None, help="Output folder (default: out/).")
@@ -99,16 +103,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     for group in (commands, content, station):
         group.register(cli)
     try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="generate.py",
-                          standalone_mode=False)
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="generate.py", standalone_mode=False)
     except HandoutError as exc:
         return report_problems(exc.problems)
     except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
         return 2
     except click.UsageError as exc:
-        hint = f" (see 'generate.py {exc.ctx.command_path.split(' ', 1)[1]} --help')" \
-            if exc.ctx and " " in exc.ctx.command_path else " (see 'generate.py --help')"
+        hint = (
+            f" (see 'generate.py {exc.ctx.command_path.split(' ', 1)[1]} --help')"
+            if exc.ctx and " " in exc.ctx.command_path
+            else " (see 'generate.py --help')"
+        )
         click.echo(f"error: {exc.format_message()}{hint}", err=True)
         return 2
     except click.ClickException as exc:

@@ -11,13 +11,21 @@ from clinic_handouts.cli.main import Settings
 from clinic_handouts.errors import HandoutError, Problem
 
 pass_settings = click.make_pass_decorator(Settings)
-DATA_DIR = click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-                        help="Where accounts and the audit log live (default: .station/ in the project).")
+DATA_DIR = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where accounts and the audit log live (default: .station/ in the project).",
+)
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; keep 127.0.0.1 behind the clinic's TLS proxy.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; keep 127.0.0.1 behind the clinic's TLS proxy.",
+)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--clinic", default=None, help="Clinic whose name and colours the pages use (default: example).")
 @DATA_DIR
@@ -27,8 +35,7 @@ def serve(settings: Settings, host: str, port: int, clinic: str | None, data_dir
     settings.applies("serve", "clinic")
     from clinic_handouts.web import commands
 
-    return commands.serve(settings.project, host=host, port=port, clinic=settings.clinic_for(clinic),
-                          data_dir=data_dir)
+    return commands.serve(settings.project, host=host, port=port, clinic=settings.clinic_for(clinic), data_dir=data_dir)
 
 
 def _read_password() -> str:

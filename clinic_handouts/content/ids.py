@@ -25,7 +25,9 @@ VisitId = Annotated[str, StringConstraints(pattern=VISIT_ID)]
 
 Kind = Literal["handout", "clinic", "visit"]
 _PATTERNS: dict[str, re.Pattern[str]] = {
-    "handout": re.compile(HANDOUT_ID), "clinic": re.compile(CLINIC_ID), "visit": re.compile(VISIT_ID),
+    "handout": re.compile(HANDOUT_ID),
+    "clinic": re.compile(CLINIC_ID),
+    "visit": re.compile(VISIT_ID),
 }
 _RULES = {
     "handout": "use lower-case letters, digits, '-' and '_' (the file name without .yaml)",

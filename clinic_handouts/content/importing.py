@@ -86,7 +86,7 @@ def _clean(text: str) -> str:
 
 
 def split_label(text: str) -> tuple[str | None, str]:
-    """"Muscle Spasm Relief: Botox ..." -> ("Muscle Spasm Relief", "Botox ...") when the label is short."""
+    """ "Muscle Spasm Relief: Botox ..." -> ("Muscle Spasm Relief", "Botox ...") when the label is short."""
     label, sep, rest = text.partition(": ")
     if sep and rest.strip() and len(label.split()) <= _MAX_LABEL_WORDS and not re.search(r"[.!?]", label):
         return label.strip(), rest.strip()
@@ -120,9 +120,7 @@ def parse_text(text: str) -> Page:
     if first is None:
         raise HandoutError(_no_headings())
     if first < 2:
-        raise HandoutError(
-            Problem("expected the page's title and category on the two lines before the first heading")
-        )
+        raise HandoutError(Problem("expected the page's title and category on the two lines before the first heading"))
     parts: list[Part] = []
     for line in lines[first:]:
         if _is_text_heading(line):
@@ -218,9 +216,7 @@ def parse_html(html: str) -> Page:
     title_at = next((i for i, b in enumerate(blocks) if b[0] == "h1"), None)
     if title_at is None:
         raise HandoutError(Problem("expected the page's title as an <h1> heading; found none"))
-    first = next(
-        (i for i, b in enumerate(blocks) if i > title_at and b[0] in {"h2", "h3", "h4"}), None
-    )
+    first = next((i for i, b in enumerate(blocks) if i > title_at and b[0] in {"h2", "h3", "h4"}), None)
     if first is None:
         raise HandoutError(_no_headings())
     between = blocks[title_at + 1 : first]
@@ -327,9 +323,7 @@ class _Dumper(yaml.SafeDumper):
 
 def handout_yaml(data: dict[str, Any], source_name: str) -> str:
     """The file's text: the schema line, a note on where it came from, then the data."""
-    body = yaml.dump(
-        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False
-    )
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False)
     return (
         f"{SCHEMA_LINE}\n"
         f"# Imported from the clinic's page {source_name}. Check it, set review.reviewed_by,\n"

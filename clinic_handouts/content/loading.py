@@ -87,9 +87,7 @@ def read_yaml(path: Path) -> YamlDocument:
     except FileNotFoundError:
         raise HandoutError(Problem("file not found", file=path)) from None
     except UnicodeDecodeError as exc:
-        raise HandoutError(
-            Problem(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=path)
-        ) from None
+        raise HandoutError(Problem(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=path)) from None
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -229,10 +227,12 @@ def handout_name(path: Path) -> tuple[str, str]:
     """``split_handout_name`` with the language checked: an unknown code is a problem, not a crash later on."""
     handout_id, language = split_handout_name(path)
     if not is_known_language(language):
-        raise HandoutError(Problem(
-            f"'{language}' is not a known language code; name translations ID.LANG.yaml, e.g. botox.es.yaml",
-            file=path,
-        ))
+        raise HandoutError(
+            Problem(
+                f"'{language}' is not a known language code; name translations ID.LANG.yaml, e.g. botox.es.yaml",
+                file=path,
+            )
+        )
     return handout_id, language
 
 
@@ -260,4 +260,3 @@ def load_clinic(folder: Path) -> Clinic:
         line, column = document.locate(("logo",))
         raise HandoutError(Problem(wrong, file=path, line=line, column=column, field="logo"))
     return clinic.bind(folder.name, str(folder))
-

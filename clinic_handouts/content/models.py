@@ -71,8 +71,7 @@ class Block(Strict):
             return {"paragraph": value}
         if not isinstance(value, dict):
             raise ValueError(
-                "write a paragraph as text (in quotes if it looks like a number), "
-                "or a bullet as 'label:' and 'text:'"
+                "write a paragraph as text (in quotes if it looks like a number), or a bullet as 'label:' and 'text:'"
             )
         return value
 
@@ -80,8 +79,7 @@ class Block(Strict):
     def _one_kind(self) -> Block:
         if self.paragraph is not None and (self.text is not None or self.label is not None):
             raise ValueError(
-                "a block is either a paragraph (a plain line of text) or a bullet "
-                "(label: and text:), not both"
+                "a block is either a paragraph (a plain line of text) or a bullet (label: and text:), not both"
             )
         if self.paragraph is None and self.text is None:
             raise ValueError("a bullet needs 'text:' (and may have 'label:')")
@@ -148,9 +146,7 @@ class StandardSections(Strict):
     @model_validator(mode="after")
     def _at_least_one(self) -> StandardSections:
         if not any(getattr(self, key) for key in STANDARD_KEYS):
-            raise ValueError(
-                "no standard section found; write at least one of: " + ", ".join(STANDARD_KEYS)
-            )
+            raise ValueError("no standard section found; write at least one of: " + ", ".join(STANDARD_KEYS))
         return self
 
     def present(self) -> list[tuple[str, Section]]:
@@ -173,8 +169,7 @@ class Review(Strict):
     def _due_after_review(self) -> Review:
         if self.next_review_due <= self.reviewed_on:
             raise ValueError(
-                f"next_review_due ({self.next_review_due}) must come after "
-                f"reviewed_on ({self.reviewed_on})"
+                f"next_review_due ({self.next_review_due}) must come after reviewed_on ({self.reviewed_on})"
             )
         return self
 

@@ -133,8 +133,14 @@ class PacketBuilder:
         """
         if variant not in self._portable:
             handout, _ = self.handout(variant.handout_id, variant.language)
-            html = handout_html(self.project, handout, self.clinic(variant.clinic_id), variant.paper,
-                                in_packet=True, large_print=variant.large_print)
+            html = handout_html(
+                self.project,
+                handout,
+                self.clinic(variant.clinic_id),
+                variant.paper,
+                in_packet=True,
+                large_print=variant.large_print,
+            )
             pdf = pikepdf.open(io.BytesIO(pdf_bytes(self.renderer.layout(html))))
             make_accessible(pdf)
             self._portable[variant] = checked_part(pdf).portable()
@@ -171,13 +177,17 @@ class PacketBuilder:
             cover = self._lay_out_cover(visit, clinic, handouts, parts, paper, duplex, stamp, large)
             cover_part, identity = self._tag_cover(cover, stamp)
             lines = self._page_lines(clinic, cover_language(visit), paper, large, cover.total)
-            finished = assemble(cover_part, identity, lines, cover.items, parts, stamp, cover.identity_height,
-                                visit.date)
+            finished = assemble(
+                cover_part, identity, lines, cover.items, parts, stamp, cover.identity_height, visit.date
+            )
         if self.strict and warnings:
             # The warnings' text may quote the cover (the patient's name): count them, don't repeat them.
-            raise HandoutError(Problem(
-                f"visit {visit.visit_id}: rendering gave {len(warnings)} warning(s) (strict mode); "
-                "check the handouts with 'generate.py handout ID --strict'"))
+            raise HandoutError(
+                Problem(
+                    f"visit {visit.visit_id}: rendering gave {len(warnings)} warning(s) (strict mode); "
+                    "check the handouts with 'generate.py handout ID --strict'"
+                )
+            )
         if self.strict and finished.warnings:
             raise HandoutError([Problem(f"visit {visit.visit_id}: {w}") for w in finished.warnings])
         title = str(cover_part.pdf.docinfo.get("/Title", ""))
@@ -186,8 +196,15 @@ class PacketBuilder:
         return Packet(finished.data, cover.total, tuple(cover.items), (*notes, *finished.warnings), title, language)
 
     def _lay_out_cover(
-        self, visit: Visit, clinic: Clinic, handouts: list[tuple[Handout, bool]], parts: list[TaggedPart],
-        paper: str, duplex: bool, stamp: StampBox, large: bool,
+        self,
+        visit: Visit,
+        clinic: Clinic,
+        handouts: list[tuple[Handout, bool]],
+        parts: list[TaggedPart],
+        paper: str,
+        duplex: bool,
+        stamp: StampBox,
+        large: bool,
     ) -> _Cover:
         """Plan, lay out, and plan again if the cover took more or fewer pages than planned.
 
@@ -197,15 +214,30 @@ class PacketBuilder:
         cover_pages = likely_cover_pages(visit, len(handouts), large)
         for _ in range(3):
             firsts, total = plan(cover_pages, [p.pages for p in parts], duplex)
-            items = [PacketItem(h, first, part.pages, fallback)
-                     for (h, fallback), first, part in zip(handouts, firsts, parts, strict=True)]
+            items = [
+                PacketItem(h, first, part.pages, fallback)
+                for (h, fallback), first, part in zip(handouts, firsts, parts, strict=True)
+            ]
             if total > MAX_PAGES:
-                raise HandoutError(Problem(
-                    f"visit {visit.visit_id}: the packet would have {total} pages, more than {MAX_PAGES}; "
-                    "split the handouts over two visits"))
-            html = render(self.project, "packet.html", clinic, cover_language(visit), paper, visit=visit,
-                          patient=visit.patient, items=items, stamp=stamp,
-                          fallbacks=[i for i in items if i.fallback], large_print=large)
+                raise HandoutError(
+                    Problem(
+                        f"visit {visit.visit_id}: the packet would have {total} pages, more than {MAX_PAGES}; "
+                        "split the handouts over two visits"
+                    )
+                )
+            html = render(
+                self.project,
+                "packet.html",
+                clinic,
+                cover_language(visit),
+                paper,
+                visit=visit,
+                patient=visit.patient,
+                items=items,
+                stamp=stamp,
+                fallbacks=[i for i in items if i.fallback],
+                large_print=large,
+            )
             document = self.renderer.layout(html)
             height = identity_sheet_height(document, stamp)  # checks the identifiers' sheet comes last
             laid_out = len(document.pages) - 1
@@ -216,10 +248,13 @@ class PacketBuilder:
             raise RuntimeError(f"packet layout did not settle: cover {laid_out} pages, planned {cover_pages}")
         if height + stamp.line > stamp.height + 0.5:
             # Never print a page whose identifiers are cut off: both must show in full on every page.
-            raise HandoutError(Problem(
-                f"visit {visit.visit_id}: the patient's name is too long to print in full with the "
-                "date of birth at the foot of every page; shorten it in the schedule (for example, "
-                "initials for middle names)"))
+            raise HandoutError(
+                Problem(
+                    f"visit {visit.visit_id}: the patient's name is too long to print in full with the "
+                    "date of birth at the foot of every page; shorten it in the schedule (for example, "
+                    "initials for middle names)"
+                )
+            )
         return _Cover(document, cover_pages, items, total, height)
 
     def _tag_cover(self, cover: _Cover, stamp: StampBox) -> tuple[TaggedPart, pikepdf.Object]:
@@ -237,8 +272,16 @@ class PacketBuilder:
         key = LinesKey(clinic.id, language, paper, large_print, total)
         if key not in self._lines:
             stamp = stamp_for(large_print)
-            html = render(self.project, "packet_pages.html", clinic, language, paper,
-                          total_pages=total, stamp=stamp, large_print=large_print)
+            html = render(
+                self.project,
+                "packet_pages.html",
+                clinic,
+                language,
+                paper,
+                total_pages=total,
+                stamp=stamp,
+                large_print=large_print,
+            )
             document = self.renderer.layout(html)
             sheet, blank_note = document.pages
             pages = [*split_by_class(sheet, "stamp-page", total), blank_note]

@@ -49,9 +49,12 @@ def identity_sheet_height(document: weasyprint.Document, stamp: StampBox) -> flo
         with contextlib.suppress(RuntimeError):  # no identifiers on it: refused below
             identifiers = height_of(last, "stamp-identity")
     if identifiers <= 0:
-        raise HandoutError(Problem(
-            "packet.html: the patient's identifiers must come last, on their own 'stamps' page; "
-            "check the clinic's templates/packet.html and style.css"))
+        raise HandoutError(
+            Problem(
+                "packet.html: the patient's identifiers must come last, on their own 'stamps' page; "
+                "check the clinic's templates/packet.html and style.css"
+            )
+        )
     return identifiers
 
 

@@ -41,25 +41,28 @@ def document_reference(visit: Visit, clinic: Clinic, pdf: bytes, title: str, lan
     return {
         "resourceType": "DocumentReference",
         "status": "current",
-        "type": {"coding": [{"system": LOINC, "code": "34895-3", "display": "Education note"}],
-                 "text": "Patient education handouts"},
-        "category": [{"coding": [{"system": US_CORE_CATEGORY, "code": "clinical-note",
-                                  "display": "Clinical Note"}]}],
+        "type": {
+            "coding": [{"system": LOINC, "code": "34895-3", "display": "Education note"}],
+            "text": "Patient education handouts",
+        },
+        "category": [{"coding": [{"system": US_CORE_CATEGORY, "code": "clinical-note", "display": "Clinical Note"}]}],
         "subject": subject,
         "date": moment,
         "author": [{"display": clinic.name}],
         "description": title,
-        "content": [{
-            "attachment": {
-                "contentType": "application/pdf",
-                "language": language,
-                "data": base64.b64encode(pdf).decode("ascii"),
-                "size": len(pdf),
-                "hash": base64.b64encode(hashlib.sha1(pdf).digest()).decode("ascii"),
-                "title": title,
-                "creation": moment,
-            },
-        }],
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "application/pdf",
+                    "language": language,
+                    "data": base64.b64encode(pdf).decode("ascii"),
+                    "size": len(pdf),
+                    "hash": base64.b64encode(hashlib.sha1(pdf).digest()).decode("ascii"),
+                    "title": title,
+                    "creation": moment,
+                },
+            }
+        ],
         "context": {"encounter": [{"identifier": {"system": VISIT_SYSTEM, "value": visit.visit_id}}]},
     }
 

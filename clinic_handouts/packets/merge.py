@@ -50,8 +50,11 @@ class StructureMerger:
         merged = dict(zip(self.nums[::2], self.nums[1::2], strict=True))
         for page, page_mcids in zip(pages, mcids, strict=True):
             entry = merged.get(int(page.obj.get("/StructParents", -1)))  # type: ignore[call-overload]
-            if page_mcids and not (isinstance(entry, Array) and max(page_mcids) < len(entry)
-                                   and all(isinstance(entry[m], Dictionary) for m in page_mcids)):
+            if page_mcids and not (
+                isinstance(entry, Array)
+                and max(page_mcids) < len(entry)
+                and all(isinstance(entry[m], Dictionary) for m in page_mcids)
+            ):
                 self.problems.append(Finding(f"merged page {page.index + 1}", "marked content left out of the tree"))
         for source_document in root.K if isinstance(root.K, Array) else [root.K]:
             for copied in self._copy(source_document).K:
@@ -74,12 +77,14 @@ class StructureMerger:
         return value
 
     def finish(self) -> None:
-        tree_root = self.out.make_indirect(Dictionary(
-            Type=Name.StructTreeRoot,
-            K=Array([self.document]),
-            ParentTree=self.out.make_indirect(Dictionary(Nums=self.nums)),
-            ParentTreeNextKey=self.next_key,
-        ))
+        tree_root = self.out.make_indirect(
+            Dictionary(
+                Type=Name.StructTreeRoot,
+                K=Array([self.document]),
+                ParentTree=self.out.make_indirect(Dictionary(Nums=self.nums)),
+                ParentTreeNextKey=self.next_key,
+            )
+        )
         self.document.P = tree_root
         self.out.Root.StructTreeRoot = tree_root
         if self.dests:

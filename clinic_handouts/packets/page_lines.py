@@ -26,5 +26,9 @@ class PageLines:
         pdf = pikepdf.open(io.BytesIO(data))
         drop_empty_resources(pdf)
         *line_pages, note_page = pdf.pages
-        return cls(data, pdf, tuple(band(pdf, page, 0, line_height) for page in line_pages),
-                   pdf.make_indirect(note_page.as_form_xobject()))
+        return cls(
+            data,
+            pdf,
+            tuple(band(pdf, page, 0, line_height) for page in line_pages),
+            pdf.make_indirect(note_page.as_form_xobject()),
+        )

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from clinic_handouts.pdf.actions import check_actions
 from clinic_handouts.pdf.findings import CheckResult, Finding, Report
 from clinic_handouts.pdf.structure import (
     Marked,
@@ -67,17 +68,32 @@ def check_claims(pdf: pikepdf.Pdf) -> list[Finding]:
     if not values:
         return [Finding("catalog /Metadata", "no readable XMP metadata")]
     if values.get("pdfaid:part") != PDFA_PART or values.get("pdfaid:conformance") not in (PDFA_CONFORMANCE, "A"):
-        out.append(Finding("XMP pdfaid", f"expected part {PDFA_PART} conformance U or A, found "
-                                         f"{values.get('pdfaid:part')}/{values.get('pdfaid:conformance')}"))
+        out.append(
+            Finding(
+                "XMP pdfaid",
+                f"expected part {PDFA_PART} conformance U or A, found "
+                f"{values.get('pdfaid:part')}/{values.get('pdfaid:conformance')}",
+            )
+        )
     if values.get("pdfuaid:part") != PDFUA_PART:
         out.append(Finding("XMP pdfuaid:part", f"expected {PDFUA_PART}, found {values.get('pdfuaid:part')}"))
     info = pdf.docinfo
-    pairs = (("/Title", "dc:title"), ("/Author", "dc:creator"), ("/Subject", "dc:description"),
-             ("/Producer", "pdf:Producer"), ("/Creator", "xmp:CreatorTool"), ("/Keywords", "pdf:Keywords"))
+    pairs = (
+        ("/Title", "dc:title"),
+        ("/Author", "dc:creator"),
+        ("/Subject", "dc:description"),
+        ("/Producer", "pdf:Producer"),
+        ("/Creator", "xmp:CreatorTool"),
+        ("/Keywords", "pdf:Keywords"),
+    )
     for key, prop in pairs:
         if (key in info) != (prop in values) or (key in info and str(info[key]) != values[prop]):
-            out.append(Finding(f"docinfo {key} / XMP {prop}",
-                               f"differ: {str(info[key]) if key in info else None!r} vs {values.get(prop)!r}"))
+            out.append(
+                Finding(
+                    f"docinfo {key} / XMP {prop}",
+                    f"differ: {str(info[key]) if key in info else None!r} vs {values.get(prop)!r}",
+                )
+            )
     for key, prop in (("/CreationDate", "xmp:CreateDate"), ("/ModDate", "xmp:ModifyDate")):
         docinfo_date = parse_pdf_date(str(info[key])) if key in info else None
         xmp_date = values.get(prop)
@@ -116,8 +132,6 @@ def check_pdfa_rules(pdf: pikepdf.Pdf) -> list[Finding]:
             continue
         out.append(Finding(f"{finding.where} [{finding.rule}]", f"{finding.kind}: {message}"))
     return out
-
-
 
 
 def check_structure(
@@ -160,11 +174,18 @@ def check_structure(
             if not isinstance(element, Dictionary):
                 out.append(Finding(f"{where} MCID {mcid}", "not in the parent tree"))
             elif element.objgen not in linked:
-                out.append(Finding(f"{where} MCID {mcid}", f"its {element.get('/S')} element is not reachable "
-                                                           "from the StructTreeRoot"))
+                out.append(
+                    Finding(
+                        f"{where} MCID {mcid}",
+                        f"its {element.get('/S')} element is not reachable from the StructTreeRoot",
+                    )
+                )
             elif not _lists_mcid(element, mcid, page.obj):
-                out.append(Finding(f"{where} MCID {mcid}", f"its {element.get('/S')} element does not list it "
-                                                           "in /K for this page"))
+                out.append(
+                    Finding(
+                        f"{where} MCID {mcid}", f"its {element.get('/S')} element does not list it in /K for this page"
+                    )
+                )
     pages = {page.obj.objgen for page in pdf.pages}
     for element in elements:
         own_page = element.get("/Pg")
@@ -227,71 +248,6 @@ def check_fonts(pdf: pikepdf.Pdf) -> list[Finding]:
                     out.append(Finding(label, "not embedded"))
             if "/ToUnicode" not in font:
                 out.append(Finding(label, "no ToUnicode map"))
-    return out
-
-
-def _action_chain(action: pikepdf.Object) -> Iterator[pikepdf.Object]:
-    """An action and the actions it triggers next (/Next), each once."""
-    seen: set[tuple[int, int]] = set()
-    stack = [action]
-    while stack:
-        item = stack.pop()
-        if not isinstance(item, Dictionary) or (item.is_indirect and item.objgen in seen):
-            continue
-        if item.is_indirect:
-            seen.add(item.objgen)
-        yield item
-        following = item.get("/Next")
-        if following is not None:
-            stack.extend(following if isinstance(following, Array) else [following])
-
-
-def _triggers(pdf: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Object]]:
-    """(where, action) for every place a viewer runs an action from: catalog, pages, annotations, outlines."""
-    root = pdf.Root
-    if "/OpenAction" in root and isinstance(root.OpenAction, Dictionary):
-        yield "catalog /OpenAction", root.OpenAction
-    for key, action in root.get("/AA", Dictionary()).items():
-        yield f"catalog /AA {key}", action
-    for number, page in enumerate(pdf.pages, start=1):
-        for key, action in page.obj.get("/AA", Dictionary()).items():
-            yield f"page {number} /AA {key}", action
-        for index, annotation in enumerate(page.obj.get("/Annots", Array())):
-            if "/A" in annotation:
-                yield f"page {number} annotation {index}", annotation.A
-            for key, action in annotation.get("/AA", Dictionary()).items():
-                yield f"page {number} annotation {index} /AA {key}", action
-    outlines = root.get("/Outlines")
-    stack = [outlines.get("/First")] if outlines is not None else []
-    while stack:
-        item = stack.pop()
-        if item is None:
-            continue
-        if "/A" in item:
-            yield f"outline {item.get('/Title', '')}", item.A
-        stack += [item.get("/Next"), item.get("/First")]
-
-
-FORBIDDEN_ACTIONS = {"/JavaScript", "/Launch", "/GoToR", "/GoToE", "/ImportData", "/SubmitForm", "/ResetForm",
-                     "/Movie", "/Sound", "/Rendition", "/Hide", "/SetOCGState", "/Trans", "/GoTo3DView"}
-
-
-def check_actions(pdf: pikepdf.Pdf) -> list[Finding]:
-    """No JavaScript, no launch or import actions, no links to other files, no file: URIs, no attached files."""
-    out = []
-    names = pdf.Root.get("/Names", Dictionary())
-    for key in ("/JavaScript", "/EmbeddedFiles"):
-        if key in names:
-            out.append(Finding(f"catalog /Names {key}", "present"))
-    for where, trigger in _triggers(pdf):
-        for action in _action_chain(trigger):
-            kind = str(action.get("/S", ""))
-            if kind in FORBIDDEN_ACTIONS:
-                out.append(Finding(where, f"{kind[1:]} action"))
-            if "/JS" in action:
-                out.append(Finding(where, "JavaScript"))
-            if kind == "/URI" and str(action.get("/URI", "")).lower().startswith("file:"):
-                out.append(Finding(where, f"link to a file: {action.URI}"))
     return out
 
 

@@ -60,11 +60,13 @@ class Report:
             "file": self.file,
             "passed": self.passed,
             "checks": [
-                {"name": c.name, "description": c.description, "passed": c.passed,
-                 "findings": [asdict(f) for f in c.findings]}
+                {
+                    "name": c.name,
+                    "description": c.description,
+                    "passed": c.passed,
+                    "findings": [asdict(f) for f in c.findings],
+                }
                 for c in self.checks
             ],
             "not_checked": list(self.not_checked),
         }
-
-

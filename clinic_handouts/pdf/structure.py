@@ -95,8 +95,9 @@ def marked_content(page: pikepdf.Page) -> Marked:
         elif op in PAINTING and not stack:
             outside += 1
     if outside:
-        problems.append(f"{outside} painting operators outside any marked-content sequence (neither tagged "
-                        "nor artifact)")
+        problems.append(
+            f"{outside} painting operators outside any marked-content sequence (neither tagged nor artifact)"
+        )
     if stack:
         problems.append("unbalanced BDC/EMC")
     return mcids, problems

@@ -56,8 +56,9 @@ def parse_pdf_date(value: str) -> datetime | None:
     if not match:
         return None
     year, month, day, hour, minute, second, zone = match.groups()
-    moment = datetime(int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
-                      int(second or 0), tzinfo=UTC)
+    moment = datetime(
+        int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0), int(second or 0), tzinfo=UTC
+    )
     if zone and zone != "Z":
         sign = 1 if zone[0] == "+" else -1
         digits = zone[1:].replace("'", "")
@@ -96,14 +97,17 @@ def xmp_packet(info: pikepdf.Object, *, claim: bool) -> bytes:
     Written by hand rather than edited with pikepdf's ``open_metadata`` so that
     it is byte-for-byte deterministic (no MetadataDate of "now").
     """
+
     def text(key: str) -> str | None:
         return str(info[key]) if key in info else None
 
     fields: list[str] = []
     if claim:
-        fields += [f"<pdfaid:part>{PDFA_PART}</pdfaid:part>",
-                   f"<pdfaid:conformance>{PDFA_CONFORMANCE}</pdfaid:conformance>",
-                   f"<pdfuaid:part>{PDFUA_PART}</pdfuaid:part>"]
+        fields += [
+            f"<pdfaid:part>{PDFA_PART}</pdfaid:part>",
+            f"<pdfaid:conformance>{PDFA_CONFORMANCE}</pdfaid:conformance>",
+            f"<pdfuaid:part>{PDFUA_PART}</pdfuaid:part>",
+        ]
     if (title := text("/Title")) is not None:
         fields.append(_alt("dc:title", title))
     if (author := text("/Author")) is not None:

@@ -136,9 +136,7 @@ def render(
             **context,
         )
     except jinja2.TemplateSyntaxError as exc:
-        raise HandoutError(
-            Problem(f"template error: {exc.message}", file=exc.filename, line=exc.lineno)
-        ) from None
+        raise HandoutError(Problem(f"template error: {exc.message}", file=exc.filename, line=exc.lineno)) from None
     except jinja2.UndefinedError as exc:
         raise HandoutError(Problem(f"template '{template}' uses an unknown value: {exc}")) from None
     except jinja2.TemplateNotFound as exc:

@@ -85,18 +85,20 @@ class Renderer:
         sheets = [self.stylesheet]
         own = PAGE_STYLE.search(html)
         if own:
-            html = html[: own.start()] + html[own.end():]
+            html = html[: own.start()] + html[own.end() :]
             sheets.append(self._page_style(own.group(1), base_url))
         with refusals_as_errors():
             return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=self.fetcher).render(
-                font_config=self.font_config, stylesheets=sheets, cache=self.image_cache)
+                font_config=self.font_config, stylesheets=sheets, cache=self.image_cache
+            )
 
     def _page_style(self, css: str, base_url: str) -> weasyprint.CSS:
         if css not in self._page_styles:
             if len(self._page_styles) >= 512:
                 self._page_styles.clear()
             self._page_styles[css] = weasyprint.CSS(
-                string=css, base_url=base_url, url_fetcher=self.fetcher, font_config=self.font_config)
+                string=css, base_url=base_url, url_fetcher=self.fetcher, font_config=self.font_config
+            )
         return self._page_styles[css]
 
 

@@ -34,8 +34,14 @@ class StampBox:
         return round(self.font_size * 1.3, 2)
 
 
-STAMP = StampBox(width=3.0 * PT_PER_IN, height=53, right=0.75 * PT_PER_IN, bottom=18, font_size=10,
-                 page_margin_bottom=1.1 * PT_PER_IN)
+STAMP = StampBox(
+    width=3.0 * PT_PER_IN,
+    height=53,
+    right=0.75 * PT_PER_IN,
+    bottom=18,
+    font_size=10,
+    page_margin_bottom=1.1 * PT_PER_IN,
+)
 #: large print: the page's own wide margins already leave room for it
 LARGE_STAMP = StampBox(width=3.3 * PT_PER_IN, height=74, right=1.0 * PT_PER_IN, bottom=18, font_size=13)
 
