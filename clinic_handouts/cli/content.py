@@ -34,11 +34,12 @@ def _date(value: str | None) -> dt.date | None:
     "-o", "--output", type=click.Path(path_type=Path), default=None, help="YAML file (default: handouts/<title>.yaml)."
 )
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@click.option("--title", default=None, metavar="TEXT", help="The handout's title, for a page that has none.")
 @pass_settings
-def import_command(settings: Settings, page: Path, output: Path | None, force: bool) -> int:
+def import_command(settings: Settings, page: Path, output: Path | None, force: bool, title: str | None) -> int:
     """Make a handout YAML file from a clinic web page saved as .txt or .html."""
     settings.applies("import")
-    done = import_page(settings.project, page, output, force=force)
+    done = import_page(settings.project, page, output, force=force, title=title)
     click.echo(f"wrote {done.path}: {done.handout.title}, status sample; review it, then set review.reviewed_by")
     for line in done.skipped:
         click.echo(f"  skipped page residue: {line}", err=True)

@@ -2,8 +2,10 @@
 
 A page is read either as copied plain text (page residue such as "texture",
 the title, the category, then question headings ending in ":" with
-paragraphs and "•" bullets) or as the saved HTML (h1 title, a category line,
-h2/h3 headings, p paragraphs, li bullets with an optional <strong> label).
+paragraphs and "•" bullets) or as the saved HTML, as site builders publish
+it (``web_page`` sets the site's chrome aside and finds the title; then a
+category line, h2/h3 headings, p paragraphs, li bullets with an optional
+<strong> label). ``--title`` gives the title of a page that has none.
 Both become the same ``Page``; headings that match the clinic's outline map to
 the standard keys, any other heading becomes an extra section so no text is
 lost. The file is written with ``yaml.safe_dump`` (so ``<b>``, ``&`` or
@@ -15,9 +17,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from clinic_handouts.content.ids import check_id
 from clinic_handouts.content.library import Project
 from clinic_handouts.content.loading import YamlDocument, validate
 from clinic_handouts.content.models import DEFAULT_HEADINGS, STANDARD_KEYS, Handout
+from clinic_handouts.content.web_page import HEADING_TAGS, clean, read_web_page, standard_key
 from clinic_handouts.errors import HandoutError, Problem
 from clinic_handouts.files import write_atomic
 
@@ -66,25 +68,6 @@ class Page:
 # --- reading headings ------------------------------------------------------
 
 
-def heading_key(heading: str) -> str:
-    """A heading folded for comparison: case, apostrophes, punctuation and spaces ignored."""
-    text = unicodedata.normalize("NFKC", heading).replace("’", "'").casefold()
-    text = re.sub(r"[^\w\s']", " ", text).replace("'", "")
-    return " ".join(text.split())
-
-
-_STANDARD_BY_HEADING = {heading_key(heading): key for key, heading in DEFAULT_HEADINGS.items()}
-
-
-def standard_key(heading: str) -> str | None:
-    """The standard section key a heading names, if any."""
-    return _STANDARD_BY_HEADING.get(heading_key(heading))
-
-
-def _clean(text: str) -> str:
-    return " ".join(text.split())
-
-
 def split_label(text: str) -> tuple[str | None, str]:
     """ "Muscle Spasm Relief: Botox ..." -> ("Muscle Spasm Relief", "Botox ...") when the label is short."""
     label, sep, rest = text.partition(": ")
@@ -114,7 +97,7 @@ def _is_bullet(line: str) -> bool:
 
 def parse_text(text: str) -> Page:
     """Read a page copied as plain text; the two lines before the first heading are title and category."""
-    lines = [_clean(line) for line in text.splitlines()]
+    lines = [clean(line) for line in text.splitlines()]
     lines = [line for line in lines if line]
     first = next((i for i, line in enumerate(lines) if _is_text_heading(line)), None)
     if first is None:
@@ -135,114 +118,47 @@ def parse_text(text: str) -> Page:
 
 # --- HTML ------------------------------------------------------------------
 
-_IGNORED = {"script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template", "svg", "button"}
-_BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "div", "dt", "dd", "blockquote", "td"}
-_VOID = {"br", "img", "hr", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
 
+def parse_html(html: str, title: str | None = None) -> Page:
+    """Read a page saved as HTML (see ``web_page``); the category is found after the title.
 
-class _PageReader(HTMLParser):
-    """Collects (tag, text, label, classes) for each text block of the page's content."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[tuple[str, str, str | None, str]] = []
-        self._ignored = 0
-        self._stack: list[tuple[str, list[str], str]] = []  # tag, text pieces, classes
-        self._strong: list[str] | None = None
-        self._label: str | None = None
-        self._strong_first = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _VOID:
-            if tag == "br" and self._stack:
-                self._stack[-1][1].append(" ")
-            return
-        if tag in _IGNORED or self._ignored:
-            self._ignored += 1
-            return
-        if tag in _BLOCKS:
-            self._flush()
-            self._stack.append((tag, [], dict(attrs).get("class") or ""))
-            self._label, self._strong_first = None, True
-        elif tag in {"strong", "b"} and self._stack and self._stack[-1][0] == "li":
-            self._strong_first = not "".join(self._stack[-1][1]).strip()
-            self._strong = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _VOID:
-            return
-        if self._ignored:
-            self._ignored -= 1
-            return
-        if tag in {"strong", "b"} and self._strong is not None:
-            strong = "".join(self._strong)
-            self._strong = None
-            if self._strong_first and strong.strip().endswith(":"):
-                self._label = _clean(strong)[:-1].strip()
-                return
-            if self._stack:
-                self._stack[-1][1].append(strong)
-            return
-        if tag in _BLOCKS and self._stack and self._stack[-1][0] == tag:
-            self._flush()
-            self._stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        if self._ignored or not self._stack:
-            return
-        if self._strong is not None:
-            self._strong.append(data)
-        else:
-            self._stack[-1][1].append(data)
-
-    def _flush(self) -> None:
-        """Emit the text gathered so far in the innermost block (text before a nested block counts)."""
-        if not self._stack:
-            return
-        tag, pieces, classes = self._stack[-1]
-        text = _clean("".join(pieces))
-        if text or self._label:
-            self.blocks.append((tag, text, self._label, classes))
-        pieces.clear()
-        self._label = None
-
-
-def parse_html(html: str) -> Page:
-    """Read a page saved as HTML: h1 is the title, the first short line after it the category."""
-    reader = _PageReader()
-    reader.feed(html)
-    reader.close()
-    blocks = reader.blocks
-    title_at = next((i for i, b in enumerate(blocks) if b[0] == "h1"), None)
-    if title_at is None:
-        raise HandoutError(Problem("expected the page's title as an <h1> heading; found none"))
-    first = next((i for i, b in enumerate(blocks) if i > title_at and b[0] in {"h2", "h3", "h4"}), None)
+    In order: a block between the title and the first heading whose class names a
+    category, a category the markup gives (a ``rel="category"`` link,
+    ``article:section``, the breadcrumb trail), then the first short line there.
+    """
+    page = read_web_page(html, title)
+    blocks = page.blocks
+    first = next((i for i, b in enumerate(blocks) if b.tag in HEADING_TAGS), None)
     if first is None:
         raise HandoutError(_no_headings())
-    between = blocks[title_at + 1 : first]
-    category_at = next((i for i, b in enumerate(between) if "categor" in b[3]), None)
-    if category_at is None:
-        category_at = next((i for i, b in enumerate(between) if len(b[1].split()) <= 4), None)
-    if category_at is None:
-        raise HandoutError(
-            Problem("expected the page's category (a short line) between the <h1> and the first heading")
-        )
-    skipped = [b[1] for b in blocks[:title_at]] + [b[1] for i, b in enumerate(between) if i != category_at]
+    between = blocks[:first]
+    category_at = next((i for i, b in enumerate(between) if "categor" in b.classes), None)
+    category = between[category_at].text if category_at is not None else next(iter(page.categories), None)
+    if category is None:
+        category_at = next((i for i, b in enumerate(between) if len(b.text.split()) <= 4), None)
+        if category_at is None:
+            raise HandoutError(
+                Problem(
+                    "expected the page's category: a short line between the title and the first heading, "
+                    'a link marked rel="category", or <meta property="article:section">'
+                )
+            )
+        category = between[category_at].text
+    skipped = page.residue + [b.text for i, b in enumerate(between) if i != category_at]
     parts: list[Part] = []
-    for tag, text, label, _ in blocks[first:]:
-        if tag in {"h2", "h3", "h4", "h5", "h6"}:
-            parts.append(Part(text.removesuffix(":").strip()))
-        elif tag == "li":
-            if label is None:
-                label, text = split_label(text)
+    for block in blocks[first:]:
+        if block.tag in HEADING_TAGS:
+            parts.append(Part(block.text.removesuffix(":").strip()))
+        elif block.tag == "li":
+            label, text = (block.label, block.text) if block.label is not None else split_label(block.text)
             parts[-1].blocks.append(Block(text, bullet=True, label=label))
         else:
-            parts[-1].blocks.append(Block(text))
-    return Page(blocks[title_at][1], between[category_at][1], parts, [s for s in skipped if s])
+            parts[-1].blocks.append(Block(block.text))
+    return Page(page.title, category, parts, [s for s in skipped if s])
 
 
-def parse_page(path: Path) -> Page:
-    """Read a page file, as HTML if it looks like HTML, else as plain text."""
+def parse_page(path: Path, title: str | None = None) -> Page:
+    """Read a page file, as HTML if it looks like HTML, else as plain text; ``title`` replaces the page's."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -251,7 +167,12 @@ def parse_page(path: Path) -> Page:
         raise HandoutError(Problem("not UTF-8 text; save the page as UTF-8", file=path)) from None
     looks_html = path.suffix.lower() in {".html", ".htm"} or re.match(r"\s*(<!doctype|<html)", text, re.I)
     try:
-        return parse_html(text) if looks_html else parse_text(text)
+        if title is not None and not clean(title):
+            raise HandoutError(Problem('--title is empty; give the handout\'s title, e.g. --title "Botox"'))
+        if looks_html:
+            return parse_html(text, title)
+        page = parse_text(text)
+        return replace(page, title=clean(title)) if title else page
     except HandoutError as exc:
         raise HandoutError([Problem(p.message, file=path) for p in exc.problems]) from None
 
@@ -348,10 +269,19 @@ class Imported:
 
 
 def import_page(
-    project: Project, page_path: Path, output: Path | None = None, *, force: bool = False, today: date | None = None
+    project: Project,
+    page_path: Path,
+    output: Path | None = None,
+    *,
+    force: bool = False,
+    today: date | None = None,
+    title: str | None = None,
 ) -> Imported:
-    """Read a page, write ``handouts/<slug>.yaml`` (or ``output``), refusing to overwrite unless forced."""
-    page = parse_page(page_path)
+    """Read a page, write ``handouts/<slug>.yaml`` (or ``output``), refusing to overwrite unless forced.
+
+    ``title`` (``--title``) replaces the page's title, or gives one to a page that has none.
+    """
+    page = parse_page(page_path, title)
     if output is None:
         handout_id = check_id(slug(page.title), "handout")
         output = project.handouts_dir / f"{handout_id}.yaml"
