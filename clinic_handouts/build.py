@@ -16,7 +16,7 @@ from clinic_handouts.content.loading import load_clinic, load_handout
 from clinic_handouts.content.models import Clinic, Handout
 from clinic_handouts.content.visits import load_visit
 from clinic_handouts.errors import HandoutError, Problem
-from clinic_handouts.files import write_atomic
+from clinic_handouts.files import cannot_write, write_atomic
 from clinic_handouts.packets.builder import PacketBuilder
 from clinic_handouts.packets.fhir import write_document_reference
 from clinic_handouts.packets.types import default_file_name
@@ -36,10 +36,26 @@ class Built:
     fhir: Path | None = None
 
 
-def _refuse_folder(output: Path | None) -> None:
-    """``-o`` names a file; a folder there is a mistake to report before any work is done."""
-    if output is not None and output.is_dir():
+def check_output(output: Path | None) -> None:
+    """``-o`` names a PDF file to write: refused before any work is done when it is a folder, a device or
+    anything but a regular file, or does not end in ``.pdf`` (so a source file is never overwritten)."""
+    if output is None:
+        return
+    if "\0" in str(output):
+        raise HandoutError(Problem("the output file name holds a NUL character; give a plain file name"))
+    try:
+        _check_output(output)
+    except OSError as exc:
+        raise HandoutError(cannot_write(output, exc)) from None
+
+
+def _check_output(output: Path) -> None:
+    if output.is_dir():
         raise HandoutError(Problem(f"{output} is a folder; give a file name ending in .pdf"))
+    if output.suffix.lower() != ".pdf":
+        raise HandoutError(Problem(f"{output}: the output file name must end in .pdf"))
+    if output.exists() and not output.is_file():
+        raise HandoutError(Problem(f"{output} is not a regular file (a device or a socket); give a file name"))
 
 
 def output_name(handout: Handout, paper: str | None = None, large_print: bool = False) -> str:
@@ -80,7 +96,7 @@ def build_handout(
     large_print: bool = False,
 ) -> Built:
     """Build one handout PDF: the ``handout`` command (``output``: the file; else named in ``out_dir``)."""
-    _refuse_folder(output)
+    check_output(output)
     clinic = load_clinic(project.clinic_folder(clinic_ref))
     handout = load_handout(project.handout_path(handout_ref))
     rendered = render_handout(project, handout, clinic, paper, strict=strict, large_print=large_print)
@@ -141,7 +157,7 @@ def build_packets(
     """
     if output is not None and len(visit_files) != 1:
         raise ValueError("output names one packet: give exactly one visit file")
-    _refuse_folder(output)
+    check_output(output)
     builder = PacketBuilder(project, strict=strict)
     built: list[Built] = []
     problems: list[Problem] = []

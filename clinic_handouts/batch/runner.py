@@ -27,7 +27,8 @@ from clinic_handouts.batch.cache import VariantCache
 from clinic_handouts.batch.schedule import BatchReport, RowResult, ScheduledVisit, read_schedule, write_manifest
 from clinic_handouts.batch.worker import VariantResult, Worker, failed
 from clinic_handouts.content.library import Project
-from clinic_handouts.errors import HandoutError
+from clinic_handouts.errors import HandoutError, Problem
+from clinic_handouts.files import cannot_write
 from clinic_handouts.packets.builder import PacketBuilder
 from clinic_handouts.packets.parts import RenderedVariant
 from clinic_handouts.packets.types import Variant
@@ -54,7 +55,16 @@ def run_batch(
     good, bad = read_schedule(schedule)
     if on_start:
         on_start(len(good) + len(bad))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise HandoutError(
+            Problem("is a file, not a folder; give the folder the packets go in", file=out_dir)
+        ) from None
+    except OSError as exc:
+        raise HandoutError(cannot_write(out_dir, exc)) from None
+    if not out_dir.is_dir():
+        raise HandoutError(Problem("is not a folder; give the folder the packets go in", file=out_dir))
     for result in bad:
         if on_result:
             on_result(result)

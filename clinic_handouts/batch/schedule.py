@@ -111,6 +111,10 @@ def read_schedule(path: Path) -> tuple[list[ScheduledVisit], list[RowResult]]:
         data = path.read_bytes()
     except FileNotFoundError:
         raise HandoutError(Problem("schedule file not found", file=path)) from None
+    except IsADirectoryError:
+        raise HandoutError(Problem("is a folder; give the schedule's CSV file", file=path)) from None
+    except OSError as exc:
+        raise HandoutError(Problem(f"cannot be read ({exc.strerror or type(exc).__name__})", file=path)) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from clinic_handouts.content.models import Clinic, Handout
+from clinic_handouts.content.yaml_limits import MAX_BYTES, MAX_DEPTH, check_graph
 from clinic_handouts.errors import HandoutError, Problem
 from clinic_handouts.i18n import is_known_language
 
@@ -57,8 +58,23 @@ class YamlDocument:
         return Problem(problem.message, file=self.path, line=line, column=column, field=problem.field)
 
 
+class _TooDeep(yaml.MarkedYAMLError):
+    """Raised while scanning, before the parser's recursion can exhaust the stack or take seconds."""
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text: pydantic parses them and can say where a bad one is."""
+    """SafeLoader that leaves dates as text (pydantic parses them and can say where a bad one is), and
+    stops scanning at the first value nested deeper than ``MAX_DEPTH``."""
+
+    def fetch_flow_collection_start(self, TokenClass: type) -> None:  # noqa: N803 (PyYAML's name)
+        if self.flow_level >= MAX_DEPTH:
+            raise _TooDeep(problem="too deep", problem_mark=self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
+    def add_indent(self, column: int) -> bool:
+        if len(self.indents) >= MAX_DEPTH:
+            raise _TooDeep(problem="too deep", problem_mark=self.get_mark())
+        return bool(super().add_indent(column))
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -81,17 +97,25 @@ def _record_positions(node: yaml.Node, loc: Loc, positions: dict[Loc, tuple[int,
 
 
 def read_yaml(path: Path) -> YamlDocument:
-    """Parse one YAML file safely; a syntax error becomes a located problem."""
+    """Parse one YAML file safely and within limits (``yaml_limits``); every refusal is a located problem."""
+    text = _read_text(path)
+    loader = None
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise HandoutError(Problem("file not found", file=path)) from None
-    except UnicodeDecodeError as exc:
-        raise HandoutError(Problem(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=path)) from None
-    loader = _Loader(text)
-    try:
+        loader = _Loader(text)
         node = loader.get_single_node()
+        refusals = check_graph(node) if node is not None else []
+        if refusals:
+            raise HandoutError([Problem(r.message, file=path, line=r.line, column=r.column) for r in refusals])
         data = loader.construct_document(node) if node is not None else None
+    except (_TooDeep, RecursionError) as exc:
+        mark = exc.problem_mark if isinstance(exc, _TooDeep) else None
+        raise HandoutError(
+            Problem(
+                f"values nest more than {MAX_DEPTH} levels deep; a handout needs only a few",
+                file=path,
+                line=mark.line + 1 if mark else None,
+            )
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or "invalid YAML"
@@ -105,12 +129,44 @@ def read_yaml(path: Path) -> YamlDocument:
                 column=mark.column + 1 if mark else None,
             )
         ) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise HandoutError(
+            Problem(
+                f"the file holds a control character (U+{exc.character:04X}) that YAML does not allow; "
+                "delete it or retype the line",
+                file=path,
+                line=line,
+            )
+        ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     positions: dict[Loc, tuple[int, int]] = {}
     if node is not None:
         _record_positions(node, (), positions)
     return YamlDocument(path, data, positions)
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, refused before reading when it is far larger than any handout."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise HandoutError(Problem("file not found", file=path)) from None
+    except IsADirectoryError:
+        raise HandoutError(Problem("is a folder; give a YAML file", file=path)) from None
+    except OSError as exc:
+        raise HandoutError(Problem(f"cannot be read ({exc.strerror or type(exc).__name__})", file=path)) from None
+    if len(data) > MAX_BYTES:
+        raise HandoutError(
+            Problem(f"larger than {MAX_BYTES // (1024 * 1024)} MB; a handout is a few kilobytes of YAML", file=path)
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HandoutError(Problem(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=path)) from None
 
 
 # --- turning pydantic errors into plain words -----------------------------
