@@ -121,6 +121,7 @@ def build_library(
     renderer = Renderer(project)  # the stylesheet and fonts loaded once for the whole library
     for path in sorted(project.handouts_dir.glob("*.yaml")):
         try:
+            project.confine(path)
             handout = load_handout(path)
             rendered = render_handout(project, handout, clinic, strict=strict, renderer=renderer)
             target = write_atomic(out_dir / output_name(handout), rendered.data)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import multiprocessing
 import time
 from collections.abc import Callable, Iterator
@@ -25,7 +26,7 @@ from typing import Any
 from clinic_handouts.batch import worker
 from clinic_handouts.batch.cache import VariantCache
 from clinic_handouts.batch.schedule import BatchReport, RowResult, ScheduledVisit, read_schedule, write_manifest
-from clinic_handouts.batch.worker import VariantResult, Worker, failed
+from clinic_handouts.batch.worker import VariantResult, Worker, failed, remove_packets_of
 from clinic_handouts.content.library import Project
 from clinic_handouts.errors import HandoutError, Problem
 from clinic_handouts.files import cannot_write
@@ -65,21 +66,46 @@ def run_batch(
         raise HandoutError(cannot_write(out_dir, exc)) from None
     if not out_dir.is_dir():
         raise HandoutError(Problem("is not a folder; give the folder the packets go in", file=out_dir))
-    for result in bad:
-        if on_result:
-            on_result(result)
-    # Earliest appointments first, so the first patients' packets are ready first.
-    ordered = sorted(good, key=lambda s: (s.visit.date, s.visit.time or dt.time.max, s.row))
-    results = list(bad)
-    for result in _run(project, ordered, out_dir, jobs, duplex, strict, fhir, cache):
-        results.append(result)
-        if on_result:
-            on_result(result)
-    results.sort(key=lambda r: r.row)
-    write_manifest(out_dir, results)
+    with _only_batch_in(out_dir):
+        for result in bad:
+            remove_packets_of(out_dir, result.visit_id)
+            if on_result:
+                on_result(result)
+        # Earliest appointments first, so the first patients' packets are ready first.
+        ordered = sorted(good, key=lambda s: (s.visit.date, s.visit.time or dt.time.max, s.row))
+        results = list(bad)
+        for result in _run(project, ordered, out_dir, jobs, duplex, strict, fhir, cache):
+            results.append(result)
+            if on_result:
+                on_result(result)
+        results.sort(key=lambda r: r.row)
+        write_manifest(out_dir, results)
     if cache:
         cache.prune()
     return BatchReport(results, time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def _only_batch_in(out_dir: Path) -> Iterator[None]:
+    """Hold ``out_dir/.batch.lock`` while the batch runs: a second batch into the same folder is refused
+    (two would overwrite each other's manifest)."""
+    try:
+        handle = (out_dir / ".batch.lock").open("a")
+    except OSError as exc:
+        raise HandoutError(cannot_write(out_dir / ".batch.lock", exc)) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise HandoutError(
+                Problem(
+                    "another batch is writing into this folder; wait for it to finish, or use another -o", file=out_dir
+                )
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass

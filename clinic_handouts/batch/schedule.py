@@ -36,6 +36,8 @@ COLUMNS = (
     "note",
 )
 OPTIONAL_COLUMNS = ("time",)
+#: characters in one cell; a clinician's note is the longest, and a few sentences at most
+MAX_CELL = 4000
 
 
 @dataclass
@@ -123,39 +125,45 @@ def read_schedule(path: Path) -> tuple[list[ScheduledVisit], list[RowResult]]:
 
 
 def parse_schedule(text: str, source: Path | str) -> tuple[list[ScheduledVisit], list[RowResult]]:
-    """Parse and validate every row of a schedule held in memory (``source`` names it in messages)."""
+    """Parse and validate every row of a schedule held in memory (``source`` names it in messages).
+
+    Rows are numbered as a spreadsheet shows them: the header is row 1, a blank line is a row too, and a
+    quoted cell that spans several lines is still one row. Cells are bounded one by one, so one bad cell
+    fails its row, never the whole schedule.
+    """
+    # The csv module's own limit is per file in effect (an over-long cell stops the reader); ours is per cell.
+    text = text.removeprefix("\ufeff")
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     try:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        header = [h.strip() for h in reader.fieldnames or []]
-        missing = [c for c in COLUMNS if c not in header]
-        if missing:
-            raise HandoutError(
-                Problem(
-                    f"the header row lacks column(s) {', '.join(missing)}; expected "
-                    f"{','.join(COLUMNS)} (and optionally time)",
-                    file=source,
-                    line=1,
-                )
-            )
-        unknown = [c for c in header if c not in COLUMNS + OPTIONAL_COLUMNS]
-        if unknown:
-            raise HandoutError(Problem(f"unknown column(s) {', '.join(unknown)}", file=source, line=1))
-        # Rows are numbered as a spreadsheet shows them: the header is row 1, and a
-        # quoted cell that spans several lines is still one row.
-        rows = list(enumerate(reader, start=2))
+        records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise HandoutError(Problem(f"not a readable CSV file: {exc}", file=source)) from None
-
+    header = [h.strip() for h in records[0]] if records else []
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise HandoutError(
+            Problem(
+                f"the header row lacks column(s) {', '.join(missing)}; expected "
+                f"{','.join(COLUMNS)} (and optionally time)",
+                file=source,
+                line=1,
+            )
+        )
+    unknown = [c for c in header if c not in COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        raise HandoutError(Problem(f"unknown column(s) {', '.join(unknown)}", file=source, line=1))
     good: list[ScheduledVisit] = []
     bad: list[RowResult] = []
     seen: dict[str, int] = {}
-    for line, record in rows:
+    for row, cells in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank row
+        record = dict(zip(header, cells, strict=False))
         visit_id = shown(record.get("visit_id") or "", "visit")
-        if None in record:
-            reason = "more cells than the header has columns; put text that contains commas in double quotes"
-            bad.append(RowResult(line, visit_id, "error", error=reason))
+        reason = _row_problem(header, cells)
+        if reason:
+            bad.append(RowResult(row, visit_id, "error", error=reason))
             continue
-        record = {key.strip(): value for key, value in record.items()}
         try:
             visit = Visit.model_validate(_row_to_data(record))
         except ValidationError as exc:
@@ -163,15 +171,25 @@ def parse_schedule(text: str, source: Path | str) -> tuple[list[ScheduledVisit],
             for error in exc.errors():
                 name = ".".join(str(p) for p in error["loc"] if not isinstance(p, int))
                 reasons.append(f"{_CSV_FIELD.get(name, name)}: {plain_message(Visit, error)}")
-            bad.append(RowResult(line, visit_id, "error", error="; ".join(reasons)))
+            bad.append(RowResult(row, visit_id, "error", error="; ".join(reasons)))
             continue
         if visit.visit_id in seen:
             reason = f"visit_id: already used on row {seen[visit.visit_id]}; each visit needs its own id"
-            bad.append(RowResult(line, visit_id, "error", error=reason))
+            bad.append(RowResult(row, visit_id, "error", error=reason))
             continue
-        seen[visit.visit_id] = line
-        good.append(ScheduledVisit(line, visit))
+        seen[visit.visit_id] = row
+        good.append(ScheduledVisit(row, visit))
     return good, bad
+
+
+def _row_problem(header: list[str], cells: list[str]) -> str | None:
+    """What makes a row unreadable before its values are looked at: too many cells, or an over-long one."""
+    if len(cells) > len(header):
+        return "more cells than the header has columns; put text that contains commas in double quotes"
+    long = [name for name, cell in zip(header, cells, strict=False) if len(cell) > MAX_CELL]
+    if long:
+        return f"{', '.join(long)}: longer than {MAX_CELL:,} characters; shorten the cell"
+    return None
 
 
 @dataclass

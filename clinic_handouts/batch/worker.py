@@ -8,7 +8,10 @@ stderr (``internal_error``), never a crash of the batch.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import os
+import signal
 import sys
 import time
 import traceback
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clinic_handouts.batch.schedule import RowResult, ScheduledVisit
+from clinic_handouts.content.ids import is_valid
 from clinic_handouts.content.library import Project
 from clinic_handouts.content.visits import Visit
 from clinic_handouts.errors import HandoutError
@@ -52,10 +56,16 @@ def visit_time(visit: Visit) -> str | None:
 
 def failed(item: ScheduledVisit, out_dir: Path, reason: str) -> RowResult:
     """An error row; a packet left from an earlier run for this visit is removed, so it cannot be printed."""
-    stale = out_dir / default_file_name(item.visit)
-    for path in (stale, stale.with_suffix(".fhir.json")):
-        path.unlink(missing_ok=True)
+    remove_packets_of(out_dir, item.visit.visit_id)
     return RowResult(item.row, item.visit.visit_id, "error", error=reason, time=visit_time(item.visit))
+
+
+def remove_packets_of(out_dir: Path, visit_id: str) -> None:
+    """Remove any packet (and FHIR record) an earlier run left for this visit, whatever its date was then."""
+    if not is_valid(visit_id, "visit"):
+        return  # nothing can be named after an invalid id
+    for path in [*out_dir.glob(f"????-??-??_{visit_id}.pdf"), *out_dir.glob(f"????-??-??_{visit_id}.fhir.json")]:
+        path.unlink(missing_ok=True)
 
 
 class Worker:
@@ -116,6 +126,17 @@ class Worker:
         )
 
 
+def _end_with_parent() -> None:
+    """Ask Linux to stop this process when its parent dies (a killed batch leaves no workers behind)."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(1)
+
+
 # --- in a pool's worker process ---------------------------------------------------
 #
 # A process pool calls plain functions; each worker process keeps its Worker here.
@@ -124,8 +145,9 @@ _worker: Worker | None = None
 
 
 def start(root: str, strict: bool, fhir: bool) -> None:
-    """The pool's initializer: one Worker per process."""
+    """The pool's initializer: one Worker per process, which ends when the batch's process dies."""
     global _worker
+    _end_with_parent()
     _worker = Worker(Project(Path(root)), strict=strict, fhir=fhir)
 
 

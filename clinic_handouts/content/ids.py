@@ -43,7 +43,8 @@ def is_valid(value: str, kind: Kind) -> bool:
 def check_id(value: str, kind: Kind) -> str:
     """The id, or a HandoutError saying what an id of this kind may hold."""
     if not is_valid(value, kind):
-        raise HandoutError(Problem(f"'{value}' is not a valid {kind} id; {_RULES[kind]}"))
+        # The value itself is not repeated: a mistyped cell could hold a patient's name or record number.
+        raise HandoutError(Problem(f"(invalid value) is not a valid {kind} id; {_RULES[kind]}"))
     return value
 
 

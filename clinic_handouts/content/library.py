@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from clinic_handouts.content.confine import confine
 from clinic_handouts.content.ids import check_id
 from clinic_handouts.content.loading import split_handout_name
 from clinic_handouts.errors import HandoutError, Problem
@@ -52,19 +53,28 @@ class Project:
 
     @property
     def handouts_dir(self) -> Path:
-        return self.root / "handouts"
+        return self.confine(self.root / "handouts")
 
     @property
     def clinics_dir(self) -> Path:
-        return self.root / "clinics"
+        return self.confine(self.root / "clinics")
+
+    def confine(self, path: Path, within: Path | None = None) -> Path:
+        """``path`` if it lies inside ``within`` (default: the project folder) once links are followed.
+
+        The rule for every file the product finds by itself (by id, in a folder, or named inside another
+        file): it must be inside the project, or inside the clinic folder it was given. A symbolic link
+        that points elsewhere is refused, so a link can never make a handout print a file of the machine.
+        """
+        return confine(path, within or self.root)
 
     @property
     def templates_dir(self) -> Path:
-        return self.root / "templates"
+        return self.confine(self.root / "templates")
 
     @property
     def styles_dir(self) -> Path:
-        return self.root / "styles"
+        return self.confine(self.root / "styles")
 
     @property
     def asset_dirs(self) -> tuple[Path, ...]:
@@ -91,7 +101,7 @@ class Project:
         path = self.handouts_dir / f"{id_or_path}.yaml"
         if not path.is_file():
             raise HandoutError(Problem(_unknown("handout", id_or_path, self.handout_ids())))
-        return path
+        return self.confine(path)
 
     def handout_in(self, handout_id: str, language: str) -> tuple[Path, bool]:
         """The handout's file in a language, or the English one when there is no translation.
@@ -102,7 +112,7 @@ class Project:
         if language == "en":
             return english, False
         translation = self.handouts_dir / f"{handout_id}.{language}.yaml"
-        return (translation, False) if translation.is_file() else (english, True)
+        return (self.confine(translation), False) if translation.is_file() else (english, True)
 
     def clinic_ids(self) -> list[str]:
         return sorted(p.parent.name for p in self.clinics_dir.glob("*/clinic.yaml"))
@@ -116,7 +126,7 @@ class Project:
         folder = self.clinics_dir / id_or_dir
         if not (folder / "clinic.yaml").is_file():
             raise HandoutError(Problem(_unknown("clinic", id_or_dir, self.clinic_ids())))
-        return folder
+        return self.confine(folder)
 
 
 def _unknown(kind: str, value: str, known: list[str]) -> str:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from clinic_handouts.content.confine import confine
 from clinic_handouts.content.models import Clinic, Handout
 from clinic_handouts.content.yaml_limits import MAX_BYTES, MAX_DEPTH, check_graph
 from clinic_handouts.errors import HandoutError, Problem
@@ -221,6 +222,9 @@ def plain_message(root: type[BaseModel], error: Mapping[str, Any]) -> str:
         return "should be a set of 'key: value' lines, indented under this key"
     if kind == "too_short":
         return "needs at least one item"
+    if kind == "string_too_long":
+        limit = error["ctx"].get("max_length")
+        return f"longer than {limit} characters; shorten it (for a name, initials for middle names)"
     if kind == "too_long":
         return f"has too many items (at most {error['ctx'].get('max_length')})"
     if kind == "string_pattern_mismatch":
@@ -300,7 +304,7 @@ def load_handout(path: Path) -> Handout:
 
 def load_clinic(folder: Path) -> Clinic:
     """Read and validate ``clinics/ID/clinic.yaml``; the logo file must exist."""
-    path = folder / "clinic.yaml"
+    path = confine(folder / "clinic.yaml", folder)
     document = read_yaml(path)
     clinic = validate(Clinic, document)
     logo = folder / clinic.logo

@@ -21,10 +21,14 @@ from clinic_handouts.content.models import Strict, Text
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
 
 
+#: longer names cannot print in full at the foot of every page (the stamp holds two lines of it)
+PatientName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
 class Patient(Strict):
     """The two identifiers printed on every page, and the patient's preferences."""
 
-    name: Text
+    name: PatientName
     dob: dt.date
     mrn: Text | None = None
     language: Language = "en"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 from clinic_handouts import i18n
+from clinic_handouts.content.confine import confine
 from clinic_handouts.content.library import Project
 from clinic_handouts.content.models import DEFAULT_HEADINGS, STANDARD_SECTIONS, Clinic, Handout
 from clinic_handouts.errors import HandoutError, Problem
@@ -74,11 +76,21 @@ def data_uri(path: Path) -> str:
     return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
+class _ConfinedLoader(jinja2.FileSystemLoader):
+    """Templates from the search path only: a template that is a link to a file elsewhere is refused."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        folder = next(Path(p) for p in self.searchpath if Path(filename).is_relative_to(p))
+        confine(Path(filename), folder)
+        return source, filename, uptodate
+
+
 @cache
 def environment(search_path: tuple[Path, ...], language: str) -> jinja2.Environment:
     """A Jinja2 environment for one template search path and one language."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(p) for p in search_path]),
+        loader=_ConfinedLoader([str(p) for p in search_path]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -98,13 +110,15 @@ def environment(search_path: tuple[Path, ...], language: str) -> jinja2.Environm
 def template_path(project: Project, clinic: Clinic) -> tuple[Path, ...]:
     """The clinic's templates first, then the project's."""
     own = Path(clinic.folder) / "templates"
-    return (own, project.templates_dir) if own.is_dir() else (project.templates_dir,)
+    if own.is_dir():
+        return confine(own, Path(clinic.folder)), project.templates_dir
+    return (project.templates_dir,)
 
 
 def clinic_stylesheets(clinic: Clinic) -> list[str]:
     """The clinic's own ``style.css``, if it has one (the project's stylesheet is added by pdf.Renderer)."""
     own = Path(clinic.folder) / "style.css"
-    return [own.resolve().as_uri()] if own.is_file() else []
+    return [confine(own, Path(clinic.folder)).resolve().as_uri()] if own.is_file() else []
 
 
 def render(

@@ -68,7 +68,7 @@ class Renderer:
         self._page_styles: dict[str, weasyprint.CSS] = {}
         with refusals_as_errors():
             self.stylesheet = weasyprint.CSS(
-                filename=str(project.styles_dir / "handout.css"),
+                filename=str(project.confine(project.styles_dir / "handout.css")),
                 url_fetcher=self.fetcher,
                 font_config=self.font_config,
             )

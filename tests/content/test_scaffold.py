@@ -32,7 +32,9 @@ def test_new_handout_has_the_outline_and_loads(scratch_project: Project):
         assert getattr(handout, part), part
     review = handout.review
     assert (review.reviewed_on, review.next_review_due, review.status) == (
-        date(2026, 11, 26), date(2027, 11, 26), "sample"
+        date(2026, 11, 26),
+        date(2027, 11, 26),
+        "sample",
     )
     assert review.reviewed_by.startswith(PLACEHOLDER)
     assert "extra_sections" not in yaml.safe_load(text)  # shown as a comment only
@@ -65,4 +67,4 @@ def test_new_command(scratch_project: Project, capsys):
     assert main([*root, "new", "nerve-block"]) == 1
     assert "already exists; not overwritten" in capsys.readouterr().err
     assert main([*root, "new", "../x"]) == 1
-    assert "'../x' is not a valid handout id" in capsys.readouterr().err
+    assert "(invalid value) is not a valid handout id" in capsys.readouterr().err
