@@ -170,7 +170,8 @@ def parse_schedule(text: str, source: Path | str) -> tuple[list[ScheduledVisit],
             reasons = []
             for error in exc.errors():
                 name = ".".join(str(p) for p in error["loc"] if not isinstance(p, int))
-                reasons.append(f"{_CSV_FIELD.get(name, name)}: {plain_message(Visit, error)}")
+                message = plain_message(Visit, error)
+                reasons.append(f"{_CSV_FIELD.get(name, name)}: {message}" if name else message)
             bad.append(RowResult(row, visit_id, "error", error="; ".join(reasons)))
             continue
         if visit.visit_id in seen:

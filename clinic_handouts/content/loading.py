@@ -9,6 +9,7 @@ into plain words, all of them at once.
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -302,6 +303,26 @@ def load_handout(path: Path) -> Handout:
     return validate(Handout, read_yaml(path)).bind(handout_id, language)
 
 
+#: href="...", xlink:href='...', url(...) in an SVG file
+_SVG_REFERENCE = re.compile(r"""(?:href\s*=\s*["']([^"']*)["']|url\(\s*["']?([^"')]*))""", re.I)
+
+
+def _outside_references(logo: Path) -> str | None:
+    """An SVG logo must be self-contained: a reference to another file or the network would be refused
+    when it prints (and the logo lost). Only ``#fragment`` and ``data:`` references are allowed."""
+    if logo.suffix.lower() != ".svg":
+        return None
+    text = logo.read_text(encoding="utf-8", errors="replace")
+    for match in _SVG_REFERENCE.finditer(text):
+        target = (match.group(1) or match.group(2) or "").strip()
+        if target and not target.startswith(("#", "data:")):
+            return (
+                f"the logo refers to another file or address ('{target[:60]}'); save it as a self-contained "
+                "SVG (images embedded, fonts as outlines)"
+            )
+    return None
+
+
 def load_clinic(folder: Path) -> Clinic:
     """Read and validate ``clinics/ID/clinic.yaml``; the logo file must exist."""
     path = confine(folder / "clinic.yaml", folder)
@@ -315,7 +336,7 @@ def load_clinic(folder: Path) -> Clinic:
     elif logo.suffix.lower() not in {".svg", ".png", ".jpg", ".jpeg"}:
         wrong = "the logo must be an .svg, .png or .jpg file"
     else:
-        wrong = None
+        wrong = _outside_references(logo)
     if wrong:
         line, column = document.locate(("logo",))
         raise HandoutError(Problem(wrong, file=path, line=line, column=column, field="logo"))

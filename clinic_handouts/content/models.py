@@ -315,7 +315,12 @@ class Clinic(Strict):
     @field_validator("logo")
     @classmethod
     def _logo_is_a_local_file(cls, value: str) -> str:
-        if re.match(r"^[a-z][a-z0-9+.-]*:", value, re.I) or value.startswith("/") or ".." in value:
+        if (
+            re.match(r"^[a-z][a-z0-9+.-]*:", value, re.I)
+            or value.startswith("/")
+            or ".." in value
+            or any(ord(c) < 32 for c in value)
+        ):
             raise ValueError("write the logo's file name inside the clinic folder, e.g. logo.svg")
         return value
 

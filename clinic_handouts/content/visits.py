@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from clinic_handouts.content.ids import ClinicId, HandoutId, VisitId
 from clinic_handouts.content.loading import YamlDocument, read_yaml, validate
@@ -35,6 +35,10 @@ class Patient(Strict):
     large_print: bool = False
 
 
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
+
+
 class Visit(Strict):
     """One visit's packet order, as written in ``examples/*.yaml`` or one CSV row."""
 
@@ -46,6 +50,22 @@ class Visit(Strict):
     patient: Patient
     handouts: list[HandoutId] = Field(min_length=1)
     note: Text | None = None
+
+    @field_validator("date")
+    @classmethod
+    def _plausible_visit_date(cls, value: dt.date) -> dt.date:
+        if not EARLIEST <= value <= LATEST:
+            raise ValueError(
+                f"not a plausible visit date; write the visit's date as YYYY-MM-DD, {EARLIEST.year} to {LATEST.year}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _born_before_the_visit(self) -> Visit:
+        # The value is never quoted: it is the patient's date of birth.
+        if not EARLIEST_BIRTH <= self.patient.dob <= self.date:
+            raise ValueError("the date of birth (dob) is not plausible: it must be after 1900 and not after the visit")
+        return self
 
     @field_validator("handouts")
     @classmethod

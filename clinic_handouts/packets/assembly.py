@@ -61,6 +61,7 @@ def assemble(
     for item, part in zip(items, parts, strict=True):
         while len(out.pages) < item.first_page - 1:
             blank = out.add_blank_page(page_size=(width, height))
+            del blank.obj.Contents  # an empty stream would be saved as an empty, invalid Flate stream
             draw_artifact(out, blank, blank_note, 0, 0)
             directions.append(cover_direction)
         add_tagged(part, item.handout.language)

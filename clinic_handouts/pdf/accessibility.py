@@ -12,6 +12,9 @@ standards).
   other margin-box sequence becomes a ``/Artifact /Pagination`` sequence and
   leaves the parent tree. The bytes painted are unchanged.
 * A glossary group ``Div > (LI > LBody) (LI > LBody)`` becomes ``LI > Lbl LBody``.
+* A Figure's ``/BBox`` layout attribute, which WeasyPrint 70 writes in CSS
+  pixels measured from the top of the page, is rewritten in PDF points from
+  the bottom, as the PDF specification defines it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ import re
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-from clinic_handouts.pdf.structure import child_elements, kids, parent_tree_entries, reachable
+from clinic_handouts.pdf.structure import child_elements, elements_in_order, kids, parent_tree_entries, reachable
+
+#: CSS pixels to PDF points
+PT_PER_PX = 0.75
 
 PDF_VARIANT = "pdf/a-3u"
 PAGINATION = Dictionary(Type=Name.Pagination)
@@ -227,9 +233,46 @@ def drop_empty_resources(pdf: pikepdf.Pdf) -> None:
                 del resources[key]
 
 
+def figure_boxes_in_points(pdf: pikepdf.Pdf) -> int:
+    """Rewrite each Figure's /BBox from CSS pixels below the page's top to PDF points above its bottom.
+
+    Returns how many boxes were rewritten.
+    """
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is None:
+        return 0
+    count = 0
+    for element in elements_in_order(root):
+        attributes = element.get("/A")
+        if element.get("/S") != Name.Figure or not isinstance(attributes, Dictionary) or "/BBox" not in attributes:
+            continue
+        page = _page_of(element) or pdf.pages[0].obj
+        height = float(page.MediaBox[3]) - float(page.MediaBox[1])
+        left, top, right, bottom = (float(v) * PT_PER_PX for v in attributes.BBox)
+        attributes.BBox = Array([round(left, 3), round(height - bottom, 3), round(right, 3), round(height - top, 3)])
+        count += 1
+    return count
+
+
+def _page_of(element: pikepdf.Object) -> pikepdf.Object | None:
+    """The page an element is on: its own /Pg, a marked-content reference's, or an ancestor's."""
+    for kid in kids(element):
+        if isinstance(kid, Dictionary) and "/Pg" in kid:
+            return kid.Pg
+    node: pikepdf.Object | None = element
+    for _ in range(64):
+        if node is None or not isinstance(node, Dictionary):
+            return None
+        if "/Pg" in node:
+            return node.Pg
+        node = node.get("/P")
+    return None
+
+
 def make_accessible(pdf: pikepdf.Pdf) -> None:
     """Apply every structure repair to a tagged WeasyPrint PDF, in place."""
     artifact_margin_boxes(pdf)
     glossary_items(pdf)
     inline_plain_spans(pdf)
+    figure_boxes_in_points(pdf)
     drop_empty_resources(pdf)
