@@ -112,6 +112,34 @@ def token_add(settings: Settings, name: str, data_dir: Path | None) -> int:
     return 0
 
 
+@token.command(name="remove")
+@click.argument("name")
+@DATA_DIR
+@pass_settings
+def token_remove(settings: Settings, name: str, data_dir: Path | None) -> int:
+    """Withdraw an API token; the system using it is refused from then on."""
+    settings.applies("token remove")
+    from clinic_handouts.web import commands
+
+    commands.remove_token(settings.project, name, data_dir=data_dir)
+    click.echo(f"token {name} removed")
+    return 0
+
+
+@click.command()
+@click.option("--limit", type=click.IntRange(1, 100_000), default=200, show_default=True, help="Newest entries.")
+@DATA_DIR
+@pass_settings
+def audit(settings: Settings, limit: int, data_dir: Path | None) -> int:
+    """Who made or opened which visit's packet, and when (visit ids and user names, never patients)."""
+    settings.applies("audit")
+    from clinic_handouts.web import commands
+
+    for line in commands.audit_log(settings.project, limit, data_dir=data_dir):
+        click.echo(line)
+    return 0
+
+
 def register(group: click.Group) -> None:
-    for command in (serve, user, token):
+    for command in (serve, user, token, audit):
         group.add_command(command)

@@ -329,6 +329,7 @@ def load_clinic(folder: Path) -> Clinic:
     document = read_yaml(path)
     clinic = validate(Clinic, document)
     logo = folder / clinic.logo
+    wrong: str | None
     if not logo.resolve().is_relative_to(folder.resolve()):
         wrong = f"logo file '{clinic.logo}' is outside {folder}; put the logo itself in the clinic's folder"
     elif not logo.is_file():

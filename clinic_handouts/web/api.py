@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from .core import HandoutError, Problem, Visit, document_reference
+from .core import HandoutError, Problem, Visit, default_file_name, document_reference
 from .pool import BusyError, RendererError
 from .security import CSRF_HEADER, NotAuthenticatedError, User, bearer_user, check_csrf, session_user
 
@@ -41,16 +41,27 @@ Caller = Annotated[User, Depends(caller)]
 
 
 def problems_response(problems: list[Problem], status: int = 422) -> JSONResponse:
-    return JSONResponse({"problems": [{"field": p.field, "message": p.message} for p in problems]},
-                        status_code=status)
+    return JSONResponse({"problems": [{"field": p.field, "message": p.message} for p in problems]}, status_code=status)
 
 
 PROBLEMS = {
     "description": "Every problem with the request, each with the field it is about (no values repeated)",
-    "content": {"application/json": {"example": {"problems": [
-        {"field": "patient.dob", "message": "not a valid date; write it as YYYY-MM-DD, for example 2026-11-01"},
-        {"field": "handouts.0", "message": "unknown handout 'botx'; did you mean 'botox'? known: botox, ..."},
-    ]}}},
+    "content": {
+        "application/json": {
+            "example": {
+                "problems": [
+                    {
+                        "field": "patient.dob",
+                        "message": "not a valid date; write it as YYYY-MM-DD, for example 2026-11-01",
+                    },
+                    {
+                        "field": "handouts.0",
+                        "message": "unknown handout 'botx'; did you mean 'botox'? known: botox, ...",
+                    },
+                ]
+            }
+        }
+    },
 }
 
 
@@ -59,10 +70,16 @@ PROBLEMS = {
     summary="Make one visit's packet",
     response_class=Response,
     responses={
-        200: {"description": "The packet: the same bytes as `generate.py packet` for this visit",
-              "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}},
-                          FHIR_JSON: {"schema": {"type": "object"},
-                                      "example": {"resourceType": "DocumentReference", "status": "current"}}}},
+        200: {
+            "description": "The packet: the same bytes as `generate.py packet` for this visit",
+            "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                FHIR_JSON: {
+                    "schema": {"type": "object"},
+                    "example": {"resourceType": "DocumentReference", "status": "current"},
+                },
+            },
+        },
         401: {"description": "No valid `Authorization: Bearer TOKEN`"},
         422: PROBLEMS,
         503: {"description": "The renderers are busy or starting; try again shortly"},
@@ -85,14 +102,17 @@ async def make_packet(request: Request, visit: Visit, user: Caller) -> Response:
     except RendererError:
         return problems_response([Problem("the packet could not be made (internal error); please report it")], 500)
     station.store.audit(user.name, "made (API)", [visit.visit_id])
-    name = f"{visit.date.isoformat()}_{visit.visit_id}"
+    name = default_file_name(visit).removesuffix(".pdf")
     if FHIR_JSON in request.headers.get("accept", ""):
-        resource = document_reference(visit, station.planner.clinic(visit.clinic), built.data, built.title,
-                                      built.language)
-        return JSONResponse(resource, media_type=FHIR_JSON,
-                            headers={"content-disposition": f'inline; filename="{name}.fhir.json"'})
-    return Response(built.data, media_type="application/pdf",
-                    headers={"content-disposition": f'inline; filename="{name}.pdf"'})
+        resource = document_reference(
+            visit, station.planner.clinic(visit.clinic), built.data, built.title, built.language
+        )
+        return JSONResponse(
+            resource, media_type=FHIR_JSON, headers={"content-disposition": f'inline; filename="{name}.fhir.json"'}
+        )
+    return Response(
+        built.data, media_type="application/pdf", headers={"content-disposition": f'inline; filename="{name}.pdf"'}
+    )
 
 
 @router.get("/api/handouts", summary="The library: each handout's languages, reading grade and review")
@@ -103,8 +123,14 @@ async def handouts(request: Request, user: Caller) -> dict[str, Any]:
     return {"handouts": [e.as_json() for e in entries], "today": dt.date.today().isoformat()}
 
 
-@router.get("/health", summary="200 when the renderers are ready, else 503", responses={503: {}})
+@router.get(
+    "/health",
+    summary="200 when the renderers are ready, else 503",
+    responses={503: {}},
+    description="`library_rendered` is false while the station still renders its handouts at start.",
+)
 async def health(request: Request) -> JSONResponse:
     station = getattr(request.app.state, "station", None)
     ready = station is not None and station.renderers.ready
-    return JSONResponse({"status": "ready" if ready else "starting"}, status_code=200 if ready else 503)
+    answer = {"status": "ready" if ready else "starting", "library_rendered": bool(station and station.warm)}
+    return JSONResponse(answer, status_code=200 if ready else 503)

@@ -23,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-        return components.get(ref.rsplit("/", 1)[1], {})  # type: ignore[no-any-return]
+        return components.get(ref.rsplit("/", 1)[1], {})
     return schema
 
 
@@ -47,9 +47,15 @@ def models(spec: dict[str, Any]) -> list[dict[str, Any]]:
         if name in {"HTTPValidationError", "ValidationError"}:
             continue
         required = set(schema.get("required", []))
-        fields = [{"name": key, "type": _type(value), "required": key in required,
-                   "description": value.get("description", "")}
-                  for key, value in schema.get("properties", {}).items()]
+        fields = [
+            {
+                "name": key,
+                "type": _type(value),
+                "required": key in required,
+                "description": value.get("description", ""),
+            }
+            for key, value in schema.get("properties", {}).items()
+        ]
         out.append({"name": name, "description": schema.get("description", ""), "fields": fields})
     return out
 
@@ -60,14 +66,20 @@ def operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
     for path, methods in spec.get("paths", {}).items():
         for method, operation in methods.items():
             body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
-            out.append({
-                "method": method.upper(), "path": path, "summary": operation.get("summary", ""),
-                "description": operation.get("description", ""),
-                "body": _type(body) if body else None,
-                "body_fields": bool(body and _resolve(body, components)),
-                "responses": [(code, r.get("description", ""), sorted(r.get("content", {})))
-                              for code, r in operation.get("responses", {}).items()],
-            })
+            out.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "body": _type(body) if body else None,
+                    "body_fields": bool(body and _resolve(body, components)),
+                    "responses": [
+                        (code, r.get("description", ""), sorted(r.get("content", {})))
+                        for code, r in operation.get("responses", {}).items()
+                    ],
+                }
+            )
     return out
 
 

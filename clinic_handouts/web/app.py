@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import api, apidocs, pages
+from . import api, apidocs, pages, signin
 from .config import Settings
 from .core import Problem, Visit, field_problems
 from .security import SECURITY_HEADERS, BadCsrfError, LoginRequiredError, NotAuthenticatedError
@@ -49,8 +49,11 @@ class Guard:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()
-                         if k.encode() not in present and not (static and k == "cache-control")]
+                extra = [
+                    (k.encode(), v.encode())
+                    for k, v in SECURITY_HEADERS.items()
+                    if k.encode() not in present and not (static and k == "cache-control")
+                ]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
@@ -79,15 +82,24 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotAuthenticatedError)
     async def not_authenticated(request: Request, exc: NotAuthenticatedError) -> Response:
-        return JSONResponse({"problems": [{"field": None, "message": "sign in, or send Authorization: Bearer TOKEN"}]},
-                            status_code=401, headers={"www-authenticate": "Bearer"})
+        return JSONResponse(
+            {"problems": [{"field": None, "message": "sign in, or send Authorization: Bearer TOKEN"}]},
+            status_code=401,
+            headers={"www-authenticate": "Bearer"},
+        )
 
     @app.exception_handler(BadCsrfError)
     async def bad_csrf(request: Request, exc: BadCsrfError) -> Response:
         if _is_api(request):
             return JSONResponse({"problems": [{"field": None, "message": "missing or wrong CSRF token"}]}, 403)
-        return page(request, "error.html", None, 403, title="This form had expired",
-                    message="The page was open too long or in another session. Go back, reload it, and try again.")
+        return page(
+            request,
+            "error.html",
+            None,
+            403,
+            title="This form had expired",
+            message="The page was open too long or in another session. Go back, reload it, and try again.",
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -98,12 +110,20 @@ def _handlers(app: FastAPI) -> None:
     async def crashed(request: Request, exc: Exception) -> Response:
         # The code location goes to the log; the message does not (it could quote a patient's detail).
         frames = "".join(traceback.format_tb(exc.__traceback__))
-        print(f"station: internal error {type(exc).__name__} on {request.method} {request.url.path}\n{frames}",
-              file=sys.stderr)
+        print(
+            f"station: internal error {type(exc).__name__} on {request.method} {request.url.path}\n{frames}",
+            file=sys.stderr,
+        )
         if _is_api(request):
             return JSONResponse({"problems": [{"field": None, "message": "internal error; please report it"}]}, 500)
-        return page(request, "error.html", None, 500, title="Something went wrong",
-                    message="The station could not do that. Try again; if it happens again, tell the IT person.")
+        return page(
+            request,
+            "error.html",
+            None,
+            500,
+            title="Something went wrong",
+            message="The station could not do that. Try again; if it happens again, tell the IT person.",
+        )
 
 
 def create_app(settings: Settings, station: Station | None = None) -> FastAPI:
@@ -120,14 +140,19 @@ def create_app(settings: Settings, station: Station | None = None) -> FastAPI:
             await running.stop()
 
     app = FastAPI(
-        title="Clinic handouts print station", version="0.1.0", lifespan=lifespan,
-        docs_url=None, redoc_url=None, openapi_url=None,
+        title="Clinic handouts print station",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
         description="Visit packets as PDF or FHIR R4 DocumentReference for the medical record. "
-                    "Every route but /health needs `Authorization: Bearer TOKEN` (`generate.py token add NAME`).",
+        "Every route but /health needs `Authorization: Bearer TOKEN` (`generate.py token add NAME`).",
     )
     app.add_middleware(Guard)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
+    app.include_router(signin.router)
     app.include_router(pages.router)
     app.include_router(apidocs.router)
     _handlers(app)

@@ -60,13 +60,22 @@ def _entries(reports: list[HandoutReport]) -> list[Entry]:
     for report in sorted(sources, key=lambda r: r.title.lower()):
         translations = report.translations
         languages = ("en", *sorted(lang for lang in titles[report.id] if lang != "en"))
-        entries.append(Entry(
-            report.id, report.title, languages, titles[report.id],
-            round(report.sections.grade, 1) if report.sections else None,
-            round(report.added.grade, 1) if report.added else None,
-            report.review.status, report.review.reviewed_on, report.review.next_review_due, report.review.overdue,
-            translations.missing if translations else (), translations.outdated if translations else (),
-        ))
+        entries.append(
+            Entry(
+                report.id,
+                report.title,
+                languages,
+                titles[report.id],
+                round(report.sections.grade, 1) if report.sections else None,
+                round(report.added.grade, 1) if report.added else None,
+                report.review.status,
+                report.review.reviewed_on,
+                report.review.next_review_due,
+                report.review.overdue,
+                translations.missing if translations else (),
+                translations.outdated if translations else (),
+            )
+        )
     return entries
 
 

@@ -21,6 +21,7 @@ ENV_SECURE_COOKIES = "CLINIC_HANDOUTS_SECURE_COOKIES"
 ENV_DESK_WORKERS = "CLINIC_HANDOUTS_DESK_WORKERS"
 ENV_DAY_WORKERS = "CLINIC_HANDOUTS_DAY_WORKERS"
 ENV_PREWARM = "CLINIC_HANDOUTS_PREWARM"
+ENV_DAY_NICENESS = "CLINIC_HANDOUTS_DAY_NICENESS"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
@@ -32,9 +33,9 @@ def data_dir_for(project: Project, data_dir: Path | None = None) -> Path:
     return Path(from_env) if from_env else project.root / DEFAULT_DATA_DIR
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int, lowest: int = 1) -> int:
     try:
-        return max(1, int(os.environ.get(name, default)))
+        return max(lowest, int(os.environ.get(name, default)))
     except ValueError:
         return default
 
@@ -54,6 +55,8 @@ class Settings:
     #: worker processes for single packets (desks, walk-ins, the API) and, apart, for the day's batch
     desk_workers: int = 2
     day_workers: int = 1
+    #: the day's workers' CPU priority (``nice``): on a small machine the desks' packets get the cores first
+    day_niceness: int = 10
     #: render every handout in the background at start, so the first packets are fast too
     prewarm: bool = True
     #: packets kept in memory for the pages (rebuilt on demand when pushed out)
@@ -61,8 +64,7 @@ class Settings:
     #: requests that may wait for a desk renderer before the station answers "busy"
     max_waiting: int = 100
     max_upload_bytes: int = MAX_UPLOAD_BYTES
-    #: login throttle: failures allowed before each further try waits (doubling up to the cap)
-    login_free_failures: int = 5
+    #: login throttle: the longest a try waits after repeated failures (see ``security.throttle_keys``)
     login_max_wait_seconds: int = 15 * 60
 
     def __post_init__(self) -> None:
@@ -86,4 +88,5 @@ class Settings:
             desk_workers=_env_int(ENV_DESK_WORKERS, 2),
             day_workers=_env_int(ENV_DAY_WORKERS, 1),
             prewarm=os.environ.get(ENV_PREWARM, "1").lower() not in {"0", "no", "false"},
+            day_niceness=min(19, _env_int(ENV_DAY_NICENESS, 10, lowest=0)),
         )

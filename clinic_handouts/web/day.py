@@ -13,6 +13,7 @@ import asyncio
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -103,8 +104,12 @@ def load_day(text: str, source: str, user: str, plan: Callable[[Visit], list[Var
     return Day(source, rows, user)
 
 
+#: the schedule parser joins a row's reasons with "; " and each starts with its column's name
+_NEXT_REASON = re.compile(r"; (?=[a-z_]+(?:\.\d+)?: )")
+
+
 def _bad_row(result: RowResult, cells: dict[str, str]) -> Row:
-    reasons = [part.strip() for part in (result.error or "").split("; ") if part.strip()]
+    reasons = [part.strip() for part in _NEXT_REASON.split(result.error or "") if part.strip()]
     return Row(result.row, result.visit_id, None, FAILED, reasons, cells)
 
 
@@ -112,8 +117,14 @@ def _planned_row(item: ScheduledVisit, cells: dict[str, str], plan: Callable[[Vi
     try:
         needs = plan(item.visit)
     except HandoutError as exc:
-        return Row(item.row, item.visit.visit_id, item.visit, FAILED, [_reason(p.message, p.field)
-                                                                        for p in exc.problems], cells)
+        return Row(
+            item.row,
+            item.visit.visit_id,
+            item.visit,
+            FAILED,
+            [_reason(p.message, p.field) for p in exc.problems],
+            cells,
+        )
     return Row(item.row, item.visit.visit_id, item.visit, WAITING, [], cells, needs)
 
 
@@ -123,24 +134,36 @@ def _reason(message: str, name: str | None) -> str:
     return f"{name}: {message}" if name else message
 
 
-async def make_packets(
-    day: Day, make: Callable[[Row], Awaitable[tuple[int, tuple[str, ...]]]], parallel: int,
-    done: Callable[[list[str]], None],
-) -> None:
-    """Make every waiting row's packet, earliest appointments first, ``parallel`` at a time.
+@dataclass(frozen=True)
+class Makers:
+    """Who makes the day's packets: the day's own workers, and spare desk workers while no desk needs them."""
 
-    ``make`` builds one row's packet and keeps it (returns its pages and English fallbacks); a row's
-    failure is shown beside it and the others go on. ``done`` gets the visit ids made (for the audit log).
+    make: Callable[[Row, bool], Awaitable[tuple[int, tuple[str, ...]]]]  #: (row, borrowed) -> pages, fallbacks
+    own: int
+    spare: int = 0
+    spare_free: Callable[[], bool] = lambda: False
+
+
+async def make_packets(day: Day, makers: Makers, done: Callable[[list[str]], None]) -> None:
+    """Make every waiting row's packet, earliest appointments first.
+
+    ``makers.make`` builds one row's packet and keeps it (returns its pages and English fallbacks); a
+    row's failure is shown beside it and the others go on. A borrowed (desk) worker takes a row only
+    while it is idle and no desk waits, so a desk waits for one packet at most. ``done`` gets the visit
+    ids made (for the audit log).
     """
     queue = [r for r in day.rows if r.status == WAITING]
     made: list[str] = []
 
-    async def runner() -> None:
+    async def runner(borrowed: bool) -> None:
         while queue:
+            if borrowed and not makers.spare_free():
+                await asyncio.sleep(0.05)
+                continue
             row = queue.pop(0)
             row.status = MAKING
             try:
-                row.pages, row.fallbacks = await make(row)
+                row.pages, row.fallbacks = await makers.make(row, borrowed)
             except HandoutError as exc:
                 row.status, row.reasons = FAILED, [_reason(p.message, p.field) for p in exc.problems]
                 continue
@@ -150,8 +173,9 @@ async def make_packets(
             row.status = READY
             made.append(row.visit_id)
 
+    runners = [runner(False) for _ in range(max(1, makers.own))] + [runner(True) for _ in range(makers.spare)]
     try:
-        await asyncio.gather(*(runner() for _ in range(max(1, parallel))))
+        await asyncio.gather(*runners)
     finally:
         for row in day.rows:
             if row.status == MAKING:

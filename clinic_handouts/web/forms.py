@@ -14,14 +14,42 @@ from typing import Any
 
 from .core import Problem, ValidationError, Visit, field_problems
 
-FIELDS = ("visit_id", "date", "time", "clinician", "patient_name", "dob", "mrn", "language", "large_print",
-          "handouts", "note")
+FIELDS = (
+    "visit_id",
+    "date",
+    "time",
+    "clinician",
+    "patient_name",
+    "dob",
+    "mrn",
+    "language",
+    "large_print",
+    "handouts",
+    "note",
+)
 #: visit fields -> the form's
-_FORM_FIELD = {"patient.name": "patient_name", "patient.dob": "dob", "patient.mrn": "mrn",
-               "patient.language": "language", "patient.large_print": "large_print", "patient": "patient_name"}
-LABELS = {"visit_id": "Visit id", "date": "Visit date", "time": "Time", "clinician": "Clinician",
-          "patient_name": "Patient's name", "dob": "Date of birth", "mrn": "MRN", "language": "Language",
-          "large_print": "Large print", "handouts": "Handouts", "note": "Note for the cover", "clinic": "Clinic"}
+_FORM_FIELD = {
+    "patient.name": "patient_name",
+    "patient.dob": "dob",
+    "patient.mrn": "mrn",
+    "patient.language": "language",
+    "patient.large_print": "large_print",
+    "patient": "patient_name",
+}
+LABELS = {
+    "visit_id": "Visit id",
+    "date": "Visit date",
+    "time": "Time",
+    "clinician": "Clinician",
+    "patient_name": "Patient's name",
+    "dob": "Date of birth",
+    "mrn": "MRN",
+    "language": "Language",
+    "large_print": "Large print",
+    "handouts": "Handouts",
+    "note": "Note for the cover",
+    "clinic": "Clinic",
+}
 
 
 @dataclass
@@ -79,19 +107,26 @@ def from_cells(cells: dict[str, str]) -> WalkIn:
 
 def read(form: Any, clinic: str, new_id: str) -> tuple[WalkIn, Visit | None]:
     """The posted form as a Visit, or the problems by field."""
-    values = {name: str(form.get(name, "")).strip() for name in FIELDS if name not in {"handouts", "large_print"}}
+    values: dict[str, Any] = {
+        name: str(form.get(name, "")).strip() for name in FIELDS if name not in {"handouts", "large_print"}
+    }
     values["handouts"] = [str(h) for h in form.getlist("handouts")]
     values["large_print"] = form.get("large_print") in {"on", "yes", "true", "1"}
     walk_in = WalkIn(values)
-    data = {
+    patient: dict[str, Any] = {
+        "name": values["patient_name"] or None,
+        "dob": values["dob"] or None,
+        "mrn": values["mrn"] or None,
+        "language": values["language"] or "en",
+        "large_print": values["large_print"],
+    }
+    data: dict[str, Any] = {
         "visit_id": values["visit_id"] or new_id,
         "date": values["date"] or None,
         "time": values["time"] or None,
         "clinic": clinic,
         "clinician": values["clinician"] or None,
-        "patient": {"name": values["patient_name"] or None, "dob": values["dob"] or None,
-                    "mrn": values["mrn"] or None, "language": values["language"] or "en",
-                    "large_print": values["large_print"]},
+        "patient": patient,
         "handouts": values["handouts"],
         "note": values["note"] or None,
     }
@@ -99,13 +134,15 @@ def read(form: Any, clinic: str, new_id: str) -> tuple[WalkIn, Visit | None]:
         if data[required] is None:
             walk_in.errors.setdefault(required, []).append("Fill this in.")
     for required in ("name", "dob"):
-        if data["patient"][required] is None:
+        if patient[required] is None:
             walk_in.errors.setdefault("patient_name" if required == "name" else "dob", []).append("Fill this in.")
     if not values["handouts"]:
         walk_in.errors.setdefault("handouts", []).append("Pick at least one handout.")
     try:
-        visit = Visit.model_validate({k: v for k, v in data.items() if v is not None} | {
-            "patient": {k: v for k, v in data["patient"].items() if v is not None}})
+        visit = Visit.model_validate(
+            {k: v for k, v in data.items() if v is not None}
+            | {"patient": {k: v for k, v in patient.items() if v is not None}}
+        )
     except ValidationError as exc:
         problems = [p for p in field_problems(Visit, exc.errors()) if form_field(p.field) not in walk_in.errors]
         walk_in.add(problems)

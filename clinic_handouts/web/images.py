@@ -31,9 +31,23 @@ async def page_png(pdf: bytes, page: int = 1, width: int = 300) -> bytes:
     async with _GATE:
         try:
             process = await asyncio.create_subprocess_exec(
-                "pdftocairo", "-png", "-singlefile", "-f", str(page), "-l", str(page),
-                "-scale-to-x", str(width), "-scale-to-y", "-1", "-", "-",
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+                "pdftocairo",
+                "-png",
+                "-singlefile",
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                "-scale-to-x",
+                str(width),
+                "-scale-to-y",
+                "-1",
+                "-",
+                "-",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
         except OSError:
             raise NoPictureError("pdftocairo is not installed (Debian package poppler-utils)") from None
         try:

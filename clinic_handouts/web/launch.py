@@ -42,16 +42,30 @@ def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout: float 
 
 @contextlib.contextmanager
 def running_station(
-    root: Path, data_dir: Path, *, desk: int = 2, day: int = 1, prewarm: bool = False,
-    log: IO[bytes] | None = None, extra_env: dict[str, str] | None = None,
+    root: Path,
+    data_dir: Path,
+    *,
+    desk: int = 2,
+    day: int = 1,
+    prewarm: bool = False,
+    log: IO[bytes] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """A station on 127.0.0.1 for the duration of the block; yields its base URL."""
     port = free_port()
-    env = {**os.environ, ENV_DESK_WORKERS: str(desk), ENV_DAY_WORKERS: str(day), ENV_PREWARM: "1" if prewarm else "0",
-           **(extra_env or {})}
+    env = {
+        **os.environ,
+        ENV_DESK_WORKERS: str(desk),
+        ENV_DAY_WORKERS: str(day),
+        ENV_PREWARM: "1" if prewarm else "0",
+        **(extra_env or {}),
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "clinic_handouts.web.launch", str(root), str(data_dir), str(port)],
-        stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT if log else subprocess.DEVNULL, env=env)
+        stdout=log or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
+        env=env,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(url, process)

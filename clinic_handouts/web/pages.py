@@ -1,4 +1,4 @@
-"""The pages people use: sign in, Today, New packet, Library, and the packets they open.
+"""The pages people use once signed in: Today, New packet, Library, and the packets they open.
 
 Every form is a POST with the session's CSRF token, so nothing a desk types
 ends up in a URL (or in the server's access log); URLs carry visit ids and
@@ -16,28 +16,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from . import forms
-from .core import HandoutError
+from .core import HandoutError, default_file_name
 from .day import FAILED
 from .images import NoPictureError, page_png
 from .pool import BusyError, RendererError
-from .security import (
-    CSRF_FIELD,
-    LOGIN_COOKIE,
-    LoginRequiredError,
-    User,
-    check_csrf,
-    clear_session_cookie,
-    login_token,
-    safe_next,
-    same,
-    session_user,
-    set_login_cookie,
-    set_session_cookie,
-    throttle_keys,
-)
+from .security import CSRF_FIELD, LoginRequiredError, User, check_csrf, session_user
 from .station import Station
 from .uploads import NotAFormError, TooLargeError, read_form, schedule_text
-from .views import clinic_css, page
+from .views import page
 
 router = APIRouter(include_in_schema=False)
 VISIT_ID = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
@@ -46,7 +32,7 @@ MAX_PREVIEW_PAGES = 12
 
 
 def station_of(request: Request) -> Station:
-    return request.app.state.station  # type: ignore[no-any-return]
+    return request.app.state.station
 
 
 def person(request: Request) -> User:
@@ -61,78 +47,13 @@ Person = Annotated[User, Depends(person)]
 
 
 def pdf_response(data: bytes, filename: str) -> Response:
-    return Response(data, media_type="application/pdf",
-                    headers={"content-disposition": f'inline; filename="{filename}"'})
+    return Response(
+        data, media_type="application/pdf", headers={"content-disposition": f'inline; filename="{filename}"'}
+    )
 
 
 def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
-
-
-# --- signing in -----------------------------------------------------------------
-
-
-@router.get("/login")
-async def login_page(request: Request) -> Response:
-    if person_or_none(request):
-        return see_other("/")
-    return _login(request, None, 200)
-
-
-def person_or_none(request: Request) -> User | None:
-    return session_user(request, station_of(request).store)
-
-
-def _login(request: Request, message: str | None, status: int, username: str = "") -> Response:
-    token = login_token(request)
-    response = page(request, "login.html", None, status, login_csrf=token, message=message, username=username,
-                    next=safe_next(request.query_params.get("next")))
-    set_login_cookie(response, token, station_of(request).settings.secure_cookies)
-    return response
-
-
-@router.post("/login")
-async def login(request: Request) -> Response:
-    station = station_of(request)
-    form = await request.form()
-    username = str(form.get("username", "")).strip()[:64]
-    password = str(form.get("password", ""))[:1024]
-    if not same(request.cookies.get(LOGIN_COOKIE, ""), str(form.get(CSRF_FIELD, ""))):
-        return _login(request, "The sign-in form had expired. Please try again.", 403, username)
-    keys = throttle_keys(username, request.client.host if request.client else "unknown")
-    wait = station.store.wait_seconds(keys, station.settings.login_max_wait_seconds)
-    if wait:
-        return _login(request, f"Too many failed sign-ins. Wait {wait} seconds, then try again.", 429, username)
-    if not username or not password or not await asyncio.to_thread(station.store.verify, username, password):
-        station.store.failed(list(keys))
-        return _login(request, "That user name and password do not match. Please try again.", 401, username)
-    station.store.succeeded(list(keys))
-    session_id, _ = station.store.new_session(username, station.settings.session_hours)
-    station.store.audit(username, "signed in")
-    response = see_other(safe_next(str(form.get("next", "/"))))
-    set_session_cookie(response, session_id, station.settings.session_hours, station.settings.secure_cookies)
-    response.delete_cookie(LOGIN_COOKIE, path="/login")
-    return response
-
-
-@router.post("/logout")
-async def logout(request: Request, user: Person) -> Response:
-    form = await request.form()
-    check_csrf(user, str(form.get(CSRF_FIELD, "")))
-    station = station_of(request)
-    if user.session_id:
-        station.store.end_session(user.session_id)
-    station.store.audit(user.name, "signed out")
-    response = see_other("/login")
-    clear_session_cookie(response, station.settings.secure_cookies)
-    return response
-
-
-@router.get("/clinic.css")
-async def clinic_style(request: Request) -> Response:
-    colours = station_of(request).clinic.colours
-    return Response(clinic_css(colours.primary, colours.accent), media_type="text/css",
-                    headers={"cache-control": "max-age=300"})
 
 
 # --- today ------------------------------------------------------------------------
@@ -142,9 +63,18 @@ async def _today(request: Request, user: User, message: str | None = None, statu
     station = station_of(request)
     day = station.day
     titles = {e.id: e.title for e in await station.catalog.entries()}
-    return page(request, "today.html", user, status, day=day, counts=day.counts() if day else {},
-                message=message, files=[p.name for p in station.schedule_files()], titles=titles,
-                max_mb=station.settings.max_upload_bytes // (1024 * 1024))
+    return page(
+        request,
+        "today.html",
+        user,
+        status,
+        day=day,
+        counts=day.counts() if day else {},
+        message=message,
+        files=[p.name for p in station.schedule_files()],
+        titles=titles,
+        max_mb=station.settings.max_upload_bytes // (1024 * 1024),
+    )
 
 
 @router.get("/")
@@ -159,8 +89,13 @@ async def upload(request: Request, user: Person) -> Response:
     try:
         form = await read_form(request, limit)
     except TooLargeError:
-        return await _today(request, user, f"The file is larger than {limit // (1024 * 1024)} MB, so it is not a day's "
-                      "schedule. Export only the day's visits as CSV.", 413)
+        return await _today(
+            request,
+            user,
+            f"The file is larger than {limit // (1024 * 1024)} MB, so it is not a day's "
+            "schedule. Export only the day's visits as CSV.",
+            413,
+        )
     except NotAFormError:
         return await _today(request, user, "Choose the schedule file, then press Load schedule.", 400)
     check_csrf(user, form.fields.get(CSRF_FIELD))
@@ -209,10 +144,14 @@ async def day_status(request: Request, user: Person) -> Response:
     day = station_of(request).day
     if day is None:
         return JSONResponse({"loaded": False})
-    return JSONResponse({
-        "loaded": True, "building": day.building, "counts": day.counts(),
-        "rows": [{"row": r.row, "status": r.status, "pages": r.pages} for r in day.rows],
-    })
+    return JSONResponse(
+        {
+            "loaded": True,
+            "building": day.building,
+            "counts": day.counts(),
+            "rows": [{"row": r.row, "status": r.status, "pages": r.pages} for r in day.rows],
+        }
+    )
 
 
 @router.get("/today/all.pdf")
@@ -235,7 +174,7 @@ async def open_packet(request: Request, user: Person, visit_id: str) -> Response
         return page(request, "missing.html", user, 404, what="packet")
     visit, data = found
     station.store.audit(user.name, "opened", [visit.visit_id])
-    return pdf_response(data, f"{visit.date.isoformat()}_{visit.visit_id}.pdf")
+    return pdf_response(data, default_file_name(visit))
 
 
 @router.get("/packets/{visit_id}/page-{number}.png")
@@ -253,13 +192,23 @@ async def packet_page(request: Request, user: Person, visit_id: str, number: int
 # --- a walk-in packet ------------------------------------------------------------------
 
 
-async def _new(request: Request, user: User, walk_in: forms.WalkIn, status: int = 200, row: int | None = None
-               ) -> Response:
+async def _new(
+    request: Request, user: User, walk_in: forms.WalkIn, status: int = 200, row: int | None = None
+) -> Response:
     station = station_of(request)
     entries = await station.catalog.entries()
     languages = sorted({lang for e in entries for lang in e.languages} | {"en", "es", "vi", "ar", "zh"})
-    return page(request, "new.html", user, status, form=walk_in, entries=entries, languages=languages,
-                labels=forms.LABELS, day_row=row)
+    return page(
+        request,
+        "new.html",
+        user,
+        status,
+        form=walk_in,
+        entries=entries,
+        languages=languages,
+        labels=forms.LABELS,
+        day_row=row,
+    )
 
 
 @router.get("/new")
@@ -291,8 +240,24 @@ async def make_walk_in(request: Request, user: Person) -> Response:
         return await _new(request, user, walk_in, 503, day_row)
     if day_row is not None or (station.day and station.day.by_visit(visit.visit_id)):
         station.day_row_fixed(day_row or -1, visit, built)
-    return page(request, "packet.html", user, 201, visit=visit, built=built,
-                previews=range(1, min(built.pages, MAX_PREVIEW_PAGES) + 1))
+    return see_other(f"/packets/{visit.visit_id}")  # a reload then shows the packet again, never makes another
+
+
+@router.get("/packets/{visit_id}")
+async def packet_ready(request: Request, user: Person, visit_id: str) -> Response:
+    """A packet made on the New packet page: its preview, and the button that opens it to print."""
+    held = station_of(request).memory.get(visit_id) if re.fullmatch(VISIT_ID, visit_id) else None
+    if held is None:
+        return page(request, "missing.html", user, 404, what="packet")
+    return page(
+        request,
+        "packet.html",
+        user,
+        visit=held.visit,
+        pages=held.pages,
+        fallbacks=held.fallbacks,
+        previews=range(1, min(held.pages, MAX_PREVIEW_PAGES) + 1),
+    )
 
 
 # --- the library ---------------------------------------------------------------------
@@ -326,19 +291,3 @@ async def thumbnail(request: Request, user: Person, handout_id: str, language: s
     except NoPictureError:
         return Response(status_code=404)
     return Response(data, media_type="image/png", headers={"cache-control": "private, max-age=300"})
-
-
-
-
-
-FONTS = {"AtkinsonHyperlegible-Regular.ttf", "AtkinsonHyperlegible-Bold.ttf"}
-
-
-@router.get("/fonts/{name}")
-async def font(request: Request, name: str) -> Response:
-    """The project's bundled reading font (SIL OFL), so the pages need no font from the network."""
-    if name not in FONTS:
-        return Response(status_code=404)
-    path = station_of(request).project.styles_dir / "fonts" / name
-    data = await asyncio.to_thread(path.read_bytes)
-    return Response(data, media_type="font/ttf", headers={"cache-control": "max-age=86400"})

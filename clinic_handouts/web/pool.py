@@ -65,8 +65,11 @@ class VariantStore:
 class Pool:
     """Worker processes of one kind (desk or day), each answering one job at a time."""
 
-    def __init__(self, name: str, size: int, root: str, variants: VariantStore, max_waiting: int = 100) -> None:
+    def __init__(
+        self, name: str, size: int, root: str, variants: VariantStore, max_waiting: int = 100, niceness: int = 0
+    ) -> None:
         self.name = name
+        self.niceness = niceness
         self.size = size
         self.root = root
         self.variants = variants
@@ -82,8 +85,9 @@ class Pool:
 
     def _spawn(self) -> _Process:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=worker_main, args=(child, self.root), daemon=True,
-                                        name=f"clinic-handouts-{self.name}")
+        process = self._context.Process(
+            target=worker_main, args=(child, self.root, self.niceness), daemon=True, name=f"clinic-handouts-{self.name}"
+        )
         process.start()
         child.close()
         if not parent.poll(START_TIMEOUT):
@@ -121,6 +125,10 @@ class Pool:
 
     # --- jobs -------------------------------------------------------------------
 
+    def idle_and_unwanted(self) -> bool:
+        """A worker is free and no request waits for one: spare capacity another pool's work may borrow."""
+        return self._idle is not None and not self._idle.empty() and self.waiting == 0
+
     def _run(self, worker: _Process, job: str, args: tuple[Any, ...], timeout: float) -> tuple[_Process, Any]:
         """In a thread: send the job, wait for its answer; a dead or stuck worker is replaced."""
         try:
@@ -131,6 +139,8 @@ class Pool:
         except (EOFError, OSError, TimeoutError, ValueError):
             worker.process.kill()
             worker.process.join(timeout=5)
+            if not self.ready:  # the station is stopping: no new worker
+                return worker, ("error", "the renderers are stopping")
             try:
                 replacement = self._spawn()
             except (RuntimeError, OSError):
@@ -139,8 +149,9 @@ class Pool:
             return replacement, ("error", "the renderer stopped")
         return worker, (status, detail)
 
-    async def call(self, job: str, *args: Any, timeout: float = JOB_TIMEOUT,
-                   variants: list[Variant] | None = None) -> Any:
+    async def call(
+        self, job: str, *args: Any, timeout: float = JOB_TIMEOUT, variants: list[Variant] | None = None
+    ) -> Any:
         """Run a job on the next idle worker; ``variants``: handouts the job needs, sent if the worker lacks them."""
         if self._idle is None or not self.ready:
             raise BusyError("the renderers are starting")
@@ -177,10 +188,11 @@ class Pool:
 class Renderers:
     """The station's two pools and the handout variants they share."""
 
-    def __init__(self, root: str, desk: int, day: int, max_waiting: int = 100) -> None:
+    def __init__(self, root: str, desk: int, day: int, max_waiting: int = 100, day_niceness: int = 10) -> None:
         self.variants = VariantStore()
         self.desk = Pool("desk", desk, root, self.variants, max_waiting)
-        self.day = Pool("day", day, root, self.variants, max_waiting)
+        # The day's workers run at a lower priority: on a small machine a desk's packet gets the cores first.
+        self.day = Pool("day", day, root, self.variants, max_waiting, niceness=day_niceness)
 
     @property
     def ready(self) -> bool:
@@ -193,19 +205,42 @@ class Renderers:
         self.desk.close()
         self.day.close()
 
-    async def packet(self, visit: Visit, needs: list[Variant], *, duplex: bool = True, batch: bool = False
-                     ) -> BuiltPacket:
+    async def packet(
+        self, visit: Visit, needs: list[Variant], *, duplex: bool = True, batch: bool = False
+    ) -> BuiltPacket:
         """One visit's packet, from the desk pool (or the day's pool for the batch)."""
         pool = self.day if batch else self.desk
         built, made = await pool.call("packet", visit, duplex, variants=needs)
         self.variants.keep(made)
-        return built  # type: ignore[no-any-return]
+        return built
 
     async def handout(self, handout_id: str, language: str, clinic_id: str) -> BuiltHandout:
-        return await self.desk.call("handout", handout_id, language, clinic_id)  # type: ignore[no-any-return]
+        return await self.desk.call("handout", handout_id, language, clinic_id)
 
     async def merge(self, packets: list[bytes], duplex: bool, title: str) -> bytes:
-        return await self.day.call("merge", packets, duplex, title, timeout=900)  # type: ignore[no-any-return]
+        return await self.day.call("merge", packets, duplex, title, timeout=900)
+
+    async def render_for_day(self, variants: list[Variant]) -> None:
+        """The handouts a day needs and the station lacks, rendered first (large print first) by the day's
+        workers and by desk workers that are idle with no desk waiting: a desk then waits for one handout at
+        most, never for the day."""
+        queue = sorted({v for v in variants if not self.variants.take([v])}, key=lambda v: (not v.large_print, repr(v)))
+
+        async def drain(pool: Pool) -> None:
+            while queue:
+                if pool is self.desk and not pool.idle_and_unwanted():
+                    await asyncio.sleep(0.05)
+                    continue
+                variant = queue.pop(0)
+                # a failure is reported by the packets that need the handout
+                with contextlib.suppress(HandoutError, RendererError, BusyError):
+                    self.variants.keep({variant: await pool.call("variant", variant)})
+
+        drainers = [
+            *(drain(self.desk) for _ in range(self.desk.size)),
+            *(drain(self.day) for _ in range(self.day.size)),
+        ]
+        await asyncio.gather(*drainers)
 
     async def prewarm(self, variants: list[Variant]) -> None:
         """Render every handout variant once, on the desk workers, so that first packets are fast too."""

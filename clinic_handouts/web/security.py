@@ -81,8 +81,9 @@ def check_csrf(user: User, submitted: str | None) -> None:
 
 
 def set_session_cookie(response: Response, session_id: str, hours: float, secure: bool) -> None:
-    response.set_cookie(SESSION_COOKIE, session_id, max_age=int(hours * 3600), httponly=True, samesite="lax",
-                        secure=secure, path="/")
+    response.set_cookie(
+        SESSION_COOKIE, session_id, max_age=int(hours * 3600), httponly=True, samesite="lax", secure=secure, path="/"
+    )
 
 
 def clear_session_cookie(response: Response, secure: bool) -> None:
@@ -95,8 +96,9 @@ def login_token(request: Request) -> str:
 
 
 def set_login_cookie(response: Response, token: str, secure: bool) -> None:
-    response.set_cookie(LOGIN_COOKIE, token, max_age=3600, httponly=True, samesite="strict", secure=secure,
-                        path="/login")
+    response.set_cookie(
+        LOGIN_COOKIE, token, max_age=3600, httponly=True, samesite="strict", secure=secure, path="/login"
+    )
 
 
 def throttle_keys(name: str, address: str) -> dict[str, int]:

@@ -9,14 +9,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import sys
+import traceback
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from .catalog import Catalog
 from .config import Settings
 from .core import Clinic, HandoutError, PacketBuilder, Problem, Variant, Visit, load_clinic
-from .day import Day, Row, load_day, make_packets
+from .day import FAILED, MAKING, READY, WAITING, Day, Makers, Row, load_day, make_packets
+from .images import NoPictureError
 from .packets import PacketMemory
-from .pool import Renderers
+from .pool import BusyError, RendererError, Renderers
 from .store import Store
 from .workers import BuiltPacket
 
@@ -28,15 +33,22 @@ class Station:
         self.settings = settings
         self.project = settings.project
         self.store = Store(settings.store_path)
-        self.renderers = Renderers(str(self.project.root), settings.desk_workers, settings.day_workers,
-                                   settings.max_waiting)
+        self.renderers = Renderers(
+            str(self.project.root),
+            settings.desk_workers,
+            settings.day_workers,
+            settings.max_waiting,
+            settings.day_niceness,
+        )
         #: reads YAML only, to check a visit's references and name its handout variants (never renders)
         self.planner = PacketBuilder(self.project)
         self.clinic: Clinic = load_clinic(self.project.clinic_folder(settings.clinic))
-        self.memory = PacketMemory(settings.packet_memory_bytes)
+        self.memory = PacketMemory(settings.packet_memory_bytes, settings.session_hours * 3600)
         self.catalog = Catalog(self.project, settings.clinic, self.renderers)
         self.day: Day | None = None
         self._walk_ins = 0
+        #: every handout variant rendered (or prewarm off): packets are as fast as they get
+        self.warm = not settings.prewarm
         self._background: set[asyncio.Task[None]] = set()
 
     # --- life cycle -------------------------------------------------------------
@@ -44,7 +56,15 @@ class Station:
     async def start(self) -> None:
         await self.renderers.start()
         if self.settings.prewarm:
-            self._spawn(self.renderers.prewarm(self.library_variants()))
+            self._spawn(self._prewarm())
+
+    async def _prewarm(self) -> None:
+        """Every handout variant for packets, then the Library's thumbnails, one desk job at a time each."""
+        await self.renderers.prewarm(self.library_variants())
+        for entry in await self.catalog.entries():
+            with contextlib.suppress(HandoutError, NoPictureError, RendererError, BusyError):
+                await self.catalog.thumbnail(entry.id)
+        self.warm = True
 
     async def stop(self) -> None:
         self.clear_day()
@@ -53,8 +73,8 @@ class Station:
         self.renderers.close()
         self.store.close()
 
-    def _spawn(self, work: object) -> asyncio.Task[None]:
-        task: asyncio.Task[None] = asyncio.ensure_future(work)  # type: ignore[arg-type]
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.ensure_future(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         return task
@@ -78,25 +98,37 @@ class Station:
         """The handout variants a visit needs; HandoutError (with fields) for unknown handouts or clinic."""
         return self.planner.variants(visit)
 
-    async def make_packet(self, visit: Visit, user: str, action: str, *, batch: bool = False,
-                          needs: list[Variant] | None = None) -> BuiltPacket:
-        """Build one visit's packet, keep it for the pages, and note who made it."""
+    async def make_packet(
+        self,
+        visit: Visit,
+        user: str,
+        action: str,
+        *,
+        batch: bool = False,
+        needs: list[Variant] | None = None,
+        log: bool = True,
+    ) -> BuiltPacket:
+        """Build one visit's packet (in the day's pool for ``batch``), keep it for the pages, and note who
+        made it (``log``; the day's batch notes its visits at the end, together)."""
         built = await self.renderers.packet(visit, needs if needs is not None else self.needs(visit), batch=batch)
         self.memory.put(visit, built.data, built.pages, built.fallbacks)
-        if not batch:
+        if log:
             self.store.audit(user, action, [visit.visit_id])
         return built
 
-    async def packet_bytes(self, visit_id: str) -> tuple[Visit, bytes] | None:
-        """A packet the pages made earlier (rebuilt if memory let it go); None if the station has no such visit."""
+    async def packet_bytes(self, visit_id: str, *, batch: bool = False) -> tuple[Visit, bytes] | None:
+        """A packet the pages made earlier (rebuilt if memory let it go, in the day's pool for ``batch``);
+        None if the station has no such visit."""
         held = self.memory.get(visit_id)
-        if held is None:
-            return None
-        if held.data is not None:
+        if held is not None and held.data is not None:
             return held.visit, held.data
-        built = await self.renderers.packet(held.visit, self.needs(held.visit))
-        self.memory.put(held.visit, built.data, built.pages, built.fallbacks)
-        return held.visit, built.data
+        row = self.day.by_visit(visit_id) if self.day else None
+        visit = held.visit if held else row.visit if row and row.status == READY else None
+        if visit is None:
+            return None
+        built = await self.renderers.packet(visit, self.needs(visit), batch=batch)
+        self.memory.put(visit, built.data, built.pages, built.fallbacks)
+        return visit, built.data
 
     def next_walk_in_id(self, today: dt.date) -> str:
         self._walk_ins += 1
@@ -107,27 +139,41 @@ class Station:
     def load_day(self, text: str, source: str, user: str) -> Day:
         """Replace the day with a new schedule and start making its packets (in the day's own pool)."""
         day = load_day(text, source, user, self.needs)
-        self.clear_day()
+        self.clear_day(keep_walk_ins=True)
         self.day = day
         self.store.audit(user, f"loaded a schedule ({len(day.rows)} rows)")
         day.task = self._spawn(self._make_day(day, user))
         return day
 
     async def _make_day(self, day: Day, user: str) -> None:
-        async def make(row: Row) -> tuple[int, tuple[str, ...]]:
+        async def make(row: Row, borrowed: bool) -> tuple[int, tuple[str, ...]]:
             assert row.visit is not None
-            built = await self.make_packet(row.visit, user, "made", batch=True, needs=row.needs)
+            built = await self.make_packet(row.visit, user, "made", batch=not borrowed, needs=row.needs, log=False)
             return built.pages, built.fallbacks
 
-        await make_packets(day, make, self.settings.day_workers,
-                           lambda made: self.store.audit(user, "made (day)", made))
+        try:
+            await self.renderers.render_for_day([v for row in day.rows for v in row.needs])
+            desk = self.renderers.desk
+            makers = Makers(make, self.settings.day_workers, desk.size, desk.idle_and_unwanted)
+            await make_packets(day, makers, lambda made: self.store.audit(user, "made (day)", made))
+        except Exception as exc:  # a bug: the rows still waiting say so, and the code location goes to the log
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            print(f"station: internal error {type(exc).__name__} making the day\n{frames}", file=sys.stderr)
+            for row in day.rows:
+                if row.status in {WAITING, MAKING}:
+                    row.status, row.reasons = FAILED, ["could not be made (internal error); load the schedule again"]
 
-    def clear_day(self) -> None:
-        """Forget the schedule and every packet in memory."""
+    def clear_day(self, *, keep_walk_ins: bool = False) -> None:
+        """Forget the schedule and its packets, and (unless another schedule replaces it) the walk-ins' too."""
         if self.day and self.day.task:
             self.day.task.cancel()
+        if keep_walk_ins and self.day:
+            for row in self.day.rows:
+                if row.visit is not None:
+                    self.memory.forget(row.visit.visit_id)
+        elif not keep_walk_ins:
+            self.memory.clear()
         self.day = None
-        self.memory.clear()
 
     def schedule_files(self) -> list[Path]:
         """The CSV files in the configured schedule folder, newest first."""
@@ -144,7 +190,7 @@ class Station:
         row = self.day.row(row_number) or self.day.by_visit(visit.visit_id)
         if row is None:
             return
-        row.visit, row.visit_id, row.status, row.reasons = visit, visit.visit_id, "ready", []
+        row.visit, row.visit_id, row.status, row.reasons = visit, visit.visit_id, READY, []
         row.pages, row.fallbacks = built.pages, built.fallbacks
 
     async def day_pdf(self, user: str) -> bytes:
@@ -155,7 +201,7 @@ class Station:
         packets = []
         for row in day.ready_rows():
             assert row.visit is not None
-            found = await self.packet_bytes(row.visit.visit_id)
+            found = await self.packet_bytes(row.visit.visit_id, batch=True)
             if found is not None:
                 packets.append(found[1])
         ids = [r.visit_id for r in day.ready_rows()]
@@ -164,9 +210,3 @@ class Station:
         data = await self.renderers.merge(packets, True, title)
         self.store.audit(user, "opened (day's print file)", ids)
         return data
-
-    async def wait_for_day(self) -> None:
-        """For tests and the benchmark: until the day's packets are made."""
-        if self.day and self.day.task:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.day.task

@@ -76,10 +76,11 @@ class Store:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; no fsync on every token check
         self._db.executescript(_SCHEMA)
         self._hasher = PasswordHasher()
         #: verified against when the user does not exist, so a wrong name takes as long as a wrong password
-        self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        self._dummy: str | None = None
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -99,16 +100,21 @@ class Store:
     # --- users -------------------------------------------------------------
 
     def add_user(self, name: str, password: str) -> None:
+        """Add a staff account, or give an existing one a new password (argon2-hashed)."""
         if not USER_NAME.match(name):
-            raise HandoutError(Problem(
-                f"'{name}' is not a valid user name; use letters, digits, '.', '_', '@' and '-' (at most 64)"))
+            raise HandoutError(
+                Problem(f"'{name}' is not a valid user name; use letters, digits, '.', '_', '@' and '-' (at most 64)")
+            )
         if len(password) < MIN_PASSWORD:
             raise HandoutError(Problem(f"the password is too short; use at least {MIN_PASSWORD} characters"))
         hashed = self._hasher.hash(password)
         with self._tx() as db:
-            if db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
-                raise HandoutError(Problem(f"user '{name}' already exists; remove it first to set a new password"))
-            db.execute("INSERT INTO users VALUES (?, ?, ?)", (name, hashed, _now()))
+            # An existing user gets the new password, and is signed out everywhere.
+            db.execute("DELETE FROM sessions WHERE user = ?", (name,))
+            db.execute(
+                "INSERT INTO users VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET hash = excluded.hash",
+                (name, hashed, _now()),
+            )
 
     def remove_user(self, name: str) -> None:
         """Remove the account and end its sessions at once."""
@@ -125,8 +131,11 @@ class Store:
         """Whether the password is the user's (argon2; as slow for an unknown name as for a known one)."""
         with self._lock:
             row = self._db.execute("SELECT hash FROM users WHERE name = ?", (name,)).fetchone()
+        if row is None and self._dummy is None:
+            self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        stored = str(row[0]) if row else str(self._dummy)
         try:
-            return self._hasher.verify(row[0] if row else self._dummy, password) and row is not None
+            return self._hasher.verify(stored, password) and row is not None
         except (VerificationError, InvalidHashError):
             return False
 
@@ -135,8 +144,9 @@ class Store:
     def add_token(self, name: str) -> str:
         """A new token for a system (the medical record); only its digest is kept, so it is shown once."""
         if not USER_NAME.match(name):
-            raise HandoutError(Problem(
-                f"'{name}' is not a valid token name; use letters, digits, '.', '_', '@' and '-' (at most 64)"))
+            raise HandoutError(
+                Problem(f"'{name}' is not a valid token name; use letters, digits, '.', '_', '@' and '-' (at most 64)")
+            )
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self._tx() as db:
             db.execute("INSERT INTO tokens VALUES (?, ?, ?, NULL)", (digest(token), name, _now()))
@@ -148,11 +158,16 @@ class Store:
 
     def token_user(self, token: str) -> str | None:
         """The name a token was issued to, or None."""
-        with self._tx() as db:
-            row = db.execute("SELECT name FROM tokens WHERE digest = ?", (digest(token),)).fetchone()
-            if row:
-                db.execute("UPDATE tokens SET last_used = ? WHERE digest = ?", (_now(), digest(token)))
-        return row[0] if row else None
+        key = digest(token)
+        with self._lock:
+            row = self._db.execute("SELECT name, last_used FROM tokens WHERE digest = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        now = _now()
+        if (row[1] or "")[:16] != now[:16]:  # last use kept to the minute: one write a minute, not one a request
+            with self._tx() as db:
+                db.execute("UPDATE tokens SET last_used = ? WHERE digest = ?", (now, key))
+        return str(row[0])
 
     # --- sessions ---------------------------------------------------------------
 
@@ -162,15 +177,19 @@ class Store:
         session = Session(user, secrets.token_urlsafe(32), time.time() + hours * 3600)
         with self._tx() as db:
             db.execute("DELETE FROM sessions WHERE expires < ?", (time.time(),))
-            db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?)",
-                       (digest(session_id), session.user, session.csrf, session.expires))
+            db.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, ?)",
+                (digest(session_id), session.user, session.csrf, session.expires),
+            )
         return session_id, session
 
     def session(self, session_id: str) -> Session | None:
         with self._lock:
             row = self._db.execute(
                 "SELECT s.user, s.csrf, s.expires FROM sessions s JOIN users u ON u.name = s.user "
-                "WHERE s.digest = ? AND s.expires > ?", (digest(session_id), time.time())).fetchone()
+                "WHERE s.digest = ? AND s.expires > ?",
+                (digest(session_id), time.time()),
+            ).fetchone()
         return Session(*row) if row else None
 
     def end_session(self, session_id: str) -> None:
@@ -195,8 +214,11 @@ class Store:
     def failed(self, keys: list[str]) -> None:
         with self._tx() as db:
             for key in keys:
-                db.execute("INSERT INTO failures VALUES (?, 1, ?) ON CONFLICT(key) DO UPDATE "
-                           "SET count = count + 1, last = excluded.last", (key, time.time()))
+                db.execute(
+                    "INSERT INTO failures VALUES (?, 1, ?) ON CONFLICT(key) DO UPDATE "
+                    "SET count = count + 1, last = excluded.last",
+                    (key, time.time()),
+                )
 
     def succeeded(self, keys: list[str]) -> None:
         with self._tx() as db:
@@ -213,6 +235,6 @@ class Store:
     def audit_entries(self, limit: int = 1000) -> list[AuditEntry]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT at, user, action, visit_id FROM audit ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+                "SELECT at, user, action, visit_id FROM audit ORDER BY id DESC LIMIT ?", (limit,)
+            ).fetchall()
         return [AuditEntry(*row) for row in rows]
-

@@ -53,7 +53,7 @@ async def read_form(request: Request, file_limit: int) -> Form:
         raise NotAFormError
     body = await read_body(request, file_limit + OVERHEAD)
     form = Form()
-    state: dict[str, object] = {}
+    state: dict[str, bytes] = {}
     headers: dict[bytes, bytes] = {}
     data: list[bytes] = []
 
@@ -62,13 +62,13 @@ async def read_form(request: Request, file_limit: int) -> Form:
         data.clear()
 
     def on_header_field(buffer: bytes, start: int, end: int) -> None:
-        state["field"] = state.get("field", b"") + buffer[start:end]  # type: ignore[operator]
+        state["field"] = state.get("field", b"") + buffer[start:end]
 
     def on_header_value(buffer: bytes, start: int, end: int) -> None:
-        state["value"] = state.get("value", b"") + buffer[start:end]  # type: ignore[operator]
+        state["value"] = state.get("value", b"") + buffer[start:end]
 
     def on_header_end() -> None:
-        headers[bytes(state.pop("field", b"")).lower()] = bytes(state.pop("value", b""))  # type: ignore[arg-type]
+        headers[state.pop("field", b"").lower()] = state.pop("value", b"")
 
     def on_part_data(buffer: bytes, start: int, end: int) -> None:
         data.append(buffer[start:end])
@@ -82,10 +82,17 @@ async def read_form(request: Request, file_limit: int) -> Form:
         else:
             form.fields[name] = content.decode("utf-8", "replace")
 
-    parser = MultipartParser(boundary, {
-        "on_part_begin": on_part_begin, "on_header_field": on_header_field, "on_header_value": on_header_value,
-        "on_header_end": on_header_end, "on_part_data": on_part_data, "on_part_end": on_part_end,
-    })
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
     try:
         parser.write(body)
         parser.finalize()
@@ -99,11 +106,15 @@ def schedule_text(data: bytes, limit: int) -> str:
     if not data:
         raise ValueError("The file is empty. Choose the day's schedule file (CSV) and try again.")
     if len(data) > limit:
-        raise ValueError(f"The file is larger than {limit // (1024 * 1024)} MB, so it is not a day's schedule. "
-                         "Export only today's visits as CSV.")
+        raise ValueError(
+            f"The file is larger than {limit // (1024 * 1024)} MB, so it is not a day's schedule. "
+            "Export only today's visits as CSV."
+        )
     if data.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise ValueError("This is not a CSV file (it looks like a PDF, Excel or Word file). "
-                         "Export the schedule as CSV (UTF-8) and upload that.")
+        raise ValueError(
+            "This is not a CSV file (it looks like a PDF, Excel or Word file). "
+            "Export the schedule as CSV (UTF-8) and upload that."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -12,6 +12,8 @@ unexpected error is reported by type and code location only.
 from __future__ import annotations
 
 import io
+import logging
+import os
 import sys
 import traceback
 from dataclasses import dataclass
@@ -55,8 +57,9 @@ class _Worker:
         """One visit's packet, and the handout variants this worker rendered for it (for the others)."""
         packet = self.builder.build(visit, duplex=duplex, rendered=given)
         made = {v: self.builder.render_variant(v) for v in self.builder.variants(visit) if v not in given}
-        built = BuiltPacket(packet.data, packet.pages, packet.title, packet.language, tuple(packet.fallbacks),
-                            len(packet.warnings))
+        built = BuiltPacket(
+            packet.data, packet.pages, packet.title, packet.language, tuple(packet.fallbacks), len(packet.warnings)
+        )
         return built, made
 
     def variant(self, variant: Variant) -> RenderedVariant:
@@ -65,8 +68,9 @@ class _Worker:
     def handout(self, handout_id: str, language: str, clinic_id: str) -> BuiltHandout:
         """A handout on its own, as the ``handout`` command makes it (no patient detail in it)."""
         handout = self.builder.handout(handout_id, language)[0]
-        rendered = render_handout(self.builder.project, handout, self.builder.clinic(clinic_id),
-                                  renderer=self.builder.renderer)
+        rendered = render_handout(
+            self.builder.project, handout, self.builder.clinic(clinic_id), renderer=self.builder.renderer
+        )
         return BuiltHandout(rendered.data, rendered.pages)
 
     @staticmethod
@@ -103,13 +107,17 @@ def _dispatch(worker: _Worker, job: str, args: tuple[Any, ...]) -> Any:
     raise ValueError(f"unknown job {job!r}")
 
 
-def worker_main(connection: Connection, root: str) -> None:
+def worker_main(connection: Connection, root: str, niceness: int = 0) -> None:
     """A renderer process: say "ready", then answer (job, args) messages until the pipe closes.
 
     Answers: ("ok", result), ("problems", [(message, field)]) for a user-facing problem, or
     ("error", type name) for a bug, whose code location (never its message, which could quote
     a patient) goes to standard error.
     """
+    if niceness:
+        os.nice(niceness)  # the day's batch yields the cores to the desks' packets
+    # WeasyPrint's warnings are collected per packet and counted, never printed: they could quote the cover.
+    logging.getLogger("weasyprint").propagate = False
     try:
         worker = _Worker(root)
     except Exception as exc:

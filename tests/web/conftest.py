@@ -1,0 +1,75 @@
+"""A real print station for the web tests: uvicorn and its renderer processes, on 127.0.0.1, data in tmp."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from pypdf import PdfReader
+
+from clinic_handouts.web import commands
+from clinic_handouts.web.core import Project
+from clinic_handouts.web.launch import running_station
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "correct horse battery staple"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: drives Debian's chromium with Playwright against a real server")
+    # registered by pytest-xdist too; here so that a run without xdist (-p no:xdist) still knows it
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker (--dist loadgroup)")
+
+
+@dataclass(frozen=True)
+class Station:
+    url: str
+    token: str
+    data_dir: Path
+    log: Path
+    project: Project
+
+
+@pytest.fixture(scope="session")
+def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Station]:
+    data_dir = tmp_path_factory.mktemp("station-data")
+    project = Project(ROOT)
+    for name in ("desk", "browser", "throttled", "csrf"):
+        commands.add_user(project, name, PASSWORD, data_dir=data_dir)
+    token = commands.add_token(project, "ehr", data_dir=data_dir)
+    log = tmp_path_factory.mktemp("station-log") / "station.log"
+    schedules = tmp_path_factory.mktemp("schedules")  # the folder a practice system drops schedules in
+    (schedules / "2026-11-27.csv").write_bytes((ROOT / "examples" / "schedule.csv").read_bytes())
+    # the day's worker at normal priority: the other tests (xdist) must not starve it
+    folder = {"CLINIC_HANDOUTS_SCHEDULE_DIR": str(schedules), "CLINIC_HANDOUTS_DAY_NICENESS": "0"}
+    with log.open("wb") as sink, running_station(ROOT, data_dir, desk=2, day=1, log=sink, extra_env=folder) as url:
+        yield Station(url, token, data_dir, log, project)
+
+
+def sign_in(client: httpx.Client, user: str, password: str = PASSWORD) -> str:
+    """Sign in through the form as a browser would; returns the session's CSRF token."""
+    form = client.get("/login")
+    answer = client.post(
+        "/login",
+        data={"username": user, "password": password, "csrf_token": CSRF.search(form.text).group(1), "next": "/"},
+    )  # type: ignore[union-attr]
+    assert answer.status_code == 303, answer.text
+    return CSRF.search(client.get("/").text).group(1)  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def desk(station: Station) -> Iterator[tuple[httpx.Client, str]]:
+    with httpx.Client(base_url=station.url, timeout=60) as client:
+        yield client, sign_in(client, "desk")
+
+
+def pdf_text(data: bytes) -> tuple[str, int]:
+    """All the text of a PDF and its page count."""
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() or "" for page in reader.pages), len(reader.pages)
