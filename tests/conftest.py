@@ -1,28 +1,50 @@
-"""Shared fixtures: the project, its example clinic, and WeasyPrint's log watched.
+"""Shared fixtures: the fixture project, renders shared per process, WeasyPrint's log watched, the checkout kept clean.
 
-Any WeasyPrint warning logged during a test fails that test (as in
-WeasyPrint's own suite): a missing image or glyph must never pass unnoticed.
+Tests that need particular content (a handout's reading grade, a clinic's phone number) use the
+fixture project in ``tests/fixtures/project`` (copied with the project's templates and styles into a
+temporary folder); the shipped library (``handouts/``, ``clinics/example``, ``examples/``) is tested
+only for being valid and rendering cleanly (``tests/test_shipped_library.py``), and for the clinic's
+Botox page reaching the Botox handout word for word.
+
+Any WeasyPrint warning logged during a test fails that test (as in WeasyPrint's own suite): a missing
+image or glyph must never pass unnoticed.
+
+Nothing is written into the checkout: outputs go to temporary folders, the batch's variant cache to a
+temporary folder per test (``CLINIC_HANDOUTS_CACHE``), and the session fails if the checkout's
+``git status --porcelain --ignored`` (files in ignored folders included) shows anything new or changed.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from clinic_handouts.content.library import Project
-from clinic_handouts.content.loading import load_clinic
-from clinic_handouts.content.models import DEFAULT_HEADINGS
+from clinic_handouts.content.loading import load_clinic, load_handout
+from clinic_handouts.content.models import DEFAULT_HEADINGS, Handout
 
 HEADINGS = set(DEFAULT_HEADINGS.values())
 
 ROOT = Path(__file__).resolve().parent.parent
-#: A copy of ../shared/seeds/botox-treatment-page.txt, the clinic's page as published.
+#: A copy of ../shared/seeds/botox-treatment-page.txt, the clinic's page as published (shipped content).
 SEED = ROOT / "examples" / "pages" / "botox-treatment-page.txt"
+#: The fixture project's content: handouts, the clinic "example" and example visits, fixed for the tests.
+FIXTURES = ROOT / "tests" / "fixtures"
+FIXTURE_PROJECT = FIXTURES / "project"
+#: The fixture project's copy of the clinic's Botox page (the importer's tests read it).
+FIXTURE_SEED = FIXTURE_PROJECT / "examples" / "pages" / "botox-treatment-page.txt"
+#: What a fixture project copies from the checkout: product code, not content.
+PRODUCT_FOLDERS = ("templates", "styles")
 
 
 class _WeasyPrintWatch(logging.Handler):
@@ -47,15 +69,120 @@ def fail_on_weasyprint_warnings(request: pytest.FixtureRequest):
         pytest.fail(f"WeasyPrint logged warnings: {messages}")
 
 
+@pytest.fixture(autouse=True)
+def temporary_variant_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's batch keeps its rendered variants in a fresh temporary folder, never in the checkout's
+    ``.cache/`` (which would make the next run test the cached path instead of the rendering one)."""
+    folder = tmp_path_factory.mktemp("variant-cache", numbered=True)
+    monkeypatch.setenv("CLINIC_HANDOUTS_CACHE", str(folder))
+    return folder
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "weasyprint_warnings_expected: the test provokes WeasyPrint warnings on purpose"
-    )
+    config.addinivalue_line("markers", "weasyprint_warnings_expected: the test provokes WeasyPrint warnings on purpose")
+    try:  # Hypothesis keeps its examples and caches outside the checkout (default: .hypothesis/ in it)
+        from hypothesis.configuration import set_hypothesis_home_dir
+    except ImportError:
+        pass
+    else:
+        set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "clinic-handouts-hypothesis")
+
+
+# --- the checkout stays as it was ------------------------------------------------
+
+#: written by the tools themselves, not by the tests
+_TOOL_FOLDERS = (".venv", ".pytest_cache", ".ruff_cache", ".mypy_cache", "clinic_handouts.egg-info")
+_CHECKOUT_STATE = pytest.StashKey[dict]()
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def checkout_state() -> dict[str, tuple[str, int, int]] | None:
+    """Every entry ``git status --porcelain --ignored`` shows (files in ignored folders one by one), with
+    its size and modification time; None outside a git checkout."""
+    excluded = [f":(exclude){name}" for name in _TOOL_FOLDERS] + [":(exclude,glob)**/__pycache__/**"]
+    try:
+        listing = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--ignored", "-uall", "-z", "--", ".", *excluded],
+            capture_output=True,
+            check=True,
+        ).stdout.decode("utf-8", "surrogateescape")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    state = {}
+    for entry in filter(None, listing.split("\0")):
+        status, path = entry[:2], entry[3:]
+        try:
+            stat = (ROOT / path).stat()
+            state[path] = (status, stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            state[path] = (status, -1, -1)
+    return state
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not _is_worker(session.config):
+        state = checkout_state()
+        if state is not None:
+            session.config.stash[_CHECKOUT_STATE] = state
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if the tests wrote into the checkout (checked once, by the controller under xdist)."""
+    before = session.config.stash.get(_CHECKOUT_STATE, None)
+    if before is None or _is_worker(session.config):
+        return
+    after = checkout_state() or {}
+    changed = sorted(path for path, state in after.items() if before.get(path) != state)
+    if not changed:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = [
+        f"the checkout {ROOT} changed while the tests ran (a test wrote into it: use tmp_path; "
+        "or a file was edited meanwhile):",
+        *(f"  {p}" for p in changed[:30]),
+    ]
+    if len(changed) > 30:
+        lines.append(f"  ... and {len(changed) - 30} more")
+    for line in lines:
+        if reporter is not None:
+            reporter.write_line(line, red=True)
+        else:  # pragma: no cover
+            print(line)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# --- projects ----------------------------------------------------------------------
+
+
+def make_project(folder: Path, content: Path = FIXTURE_PROJECT, *, examples: bool = False) -> Project:
+    """A project in ``folder``: a copy of ``content`` (handouts and clinics, and examples if asked) and of
+    the checkout's templates and styles (product code)."""
+    for name in ("handouts", "clinics", "examples") if examples else ("handouts", "clinics"):
+        shutil.copytree(content / name, folder / name)
+    for name in PRODUCT_FOLDERS:
+        shutil.copytree(ROOT / name, folder / name)
+    return Project(folder)
 
 
 @pytest.fixture(scope="session")
-def project() -> Project:
-    return Project(ROOT)
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The fixture project, read only (``scratch_project`` is a copy to change)."""
+    return fixture_project(tmp_path_factory)
+
+
+_FIXTURE_PROJECTS: dict[str, Project] = {}
+
+
+def fixture_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The fixture project of this process (one copy, shared by every test that only reads it)."""
+    key = str(tmp_path_factory.getbasetemp())
+    if key not in _FIXTURE_PROJECTS:
+        _FIXTURE_PROJECTS[key] = make_project(tmp_path_factory.mktemp("fixture-project"), examples=True)
+    return _FIXTURE_PROJECTS[key]
 
 
 @pytest.fixture(scope="session")
@@ -65,10 +192,92 @@ def clinic(project: Project):
 
 @pytest.fixture
 def scratch_project(tmp_path: Path) -> Project:
-    """A copy of the project's content folders to break on purpose."""
-    for name in ("handouts", "clinics", "templates", "styles"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    return Project(tmp_path)
+    """A copy of the fixture project (without examples/) to break on purpose."""
+    return make_project(tmp_path)
+
+
+# --- renders shared by the tests of one process ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Printed:
+    """One handout laid out (``document``), written (``data``), its PDF text per page and WeasyPrint's warnings."""
+
+    handout: Handout
+    html: str
+    document: object
+    #: WeasyPrint's own PDF, before the repairs and claims
+    raw: bytes
+    #: the finished PDF, the same bytes as ``build_handout`` writes
+    data: bytes
+    pages: list[str]
+    #: what WeasyPrint logged
+    warnings: tuple[str, ...]
+    #: why the finished file does not claim PDF/A and PDF/UA (none: it claims both)
+    claim_warnings: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.pages)
+
+
+_PRINTED: dict[tuple, Printed] = {}
+_RENDERERS: dict[str, object] = {}
+
+
+def renderer_for(project: Project):
+    """One renderer per project and process: its style sheet and fonts loaded once (as ``build_library``
+    and the batch workers do; the bytes are the same as with a fresh one, ``test_same_inputs...`` checks)."""
+    from clinic_handouts.render.renderer import Renderer
+
+    key = str(project.root)
+    if key not in _RENDERERS:
+        _RENDERERS[key] = Renderer(project)
+    return _RENDERERS[key]
+
+
+def print_handout(
+    project: Project,
+    name: str,
+    *,
+    paper: str | None = None,
+    large_print: bool = False,
+    clinic_ref: str = "example",
+    in_packet: bool = False,
+) -> Printed:
+    """Lay out and write one handout file (``botox.yaml``, ``botox.es.yaml``), without caching."""
+    from clinic_handouts.pdf.claims import finish
+    from clinic_handouts.pdf.xmp import creation_date
+    from clinic_handouts.render.html import handout_html
+    from clinic_handouts.render.renderer import collect_warnings, pdf_bytes
+
+    clinic = load_clinic(project.clinic_folder(clinic_ref))
+    handout = load_handout(project.handouts_dir / name)
+    html = handout_html(project, handout, clinic, paper, large_print=large_print, in_packet=in_packet)
+    with collect_warnings() as warnings:  # also outside the autouse watch (shared renders)
+        document = renderer_for(project).layout(html)
+        raw = pdf_bytes(document)
+    finished = finish(raw, creation_date(handout.review.reviewed_on))
+    return Printed(
+        handout, html, document, raw, finished.data, pdf_text(finished.data), tuple(warnings), tuple(finished.warnings)
+    )
+
+
+@pytest.fixture(scope="session")
+def printed(project: Project) -> Callable[..., Printed]:
+    """``printed("botox.yaml", paper=..., large_print=...)``: the fixture project's handout, laid out and
+    written once per process and shared (read only) by every test that asks for the same one."""
+
+    def get(name: str, **options) -> Printed:
+        key = (str(project.root), name, tuple(sorted(options.items())))
+        if key not in _PRINTED:
+            _PRINTED[key] = print_handout(project, name, **options)
+        return _PRINTED[key]
+
+    return get
+
+
+# --- reading PDFs ------------------------------------------------------------------
 
 
 def normalise(text: str) -> str:
@@ -79,8 +288,6 @@ def normalise(text: str) -> str:
 
 def pdf_text(path_or_bytes) -> list[str]:
     """The normalised text of each page of a PDF."""
-    import io
-
     source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
     return [normalise(page.extract_text() or "") for page in PdfReader(source).pages]
 
@@ -94,9 +301,9 @@ def assert_conformant(path_or_bytes) -> None:
     assert report.passed, "\n".join(str(f) for f in report.findings)
 
 
-def seed_sentences() -> list[str]:
-    """Every sentence and bullet of the clinic's Botox page, minus the page residue."""
-    lines = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines()]
+def seed_sentences(seed: Path = SEED) -> list[str]:
+    """Every sentence and bullet of a clinic's web page (default: the shipped Botox page), minus the page residue."""
+    lines = [line.strip() for line in seed.read_text(encoding="utf-8").splitlines()]
     lines = [line for line in lines if line and line != "texture"]
     sentences: list[str] = []
     for line in lines:

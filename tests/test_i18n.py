@@ -1,18 +1,17 @@
 """Handouts in the patient's language: catalogs, translations, right-to-left pages, fallbacks.
 
-Every handout file (English and each ``ID.LANG.yaml``) is rendered once as a
-standalone PDF and the packets below once each (module-scoped fixtures); the
-tests read those PDFs: text per page, /Lang, embedded fonts, where the stamp
-is drawn.
+Every handout file of the fixture project (English and each ``ID.LANG.yaml``)
+is rendered once per process as a standalone PDF, and the packets below once
+each, when a test first asks for them; the tests read those PDFs: text per
+page, /Lang, embedded fonts, where the stamp is drawn.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -21,26 +20,24 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
-from conftest import ROOT, normalise, pdf_text
+from conftest import FIXTURE_PROJECT, ROOT, make_project, normalise, pdf_text
 
 from clinic_handouts import i18n
 from clinic_handouts.batch.schedule import BatchReport, RowResult
 from clinic_handouts.checks.checker import check
 from clinic_handouts.content.library import Project
-from clinic_handouts.content.loading import load_clinic, load_handout
+from clinic_handouts.content.loading import load_handout
 from clinic_handouts.content.models import Handout
 from clinic_handouts.content.visits import Visit
 from clinic_handouts.packets.builder import PacketBuilder
 from clinic_handouts.packets.types import Packet
-from clinic_handouts.render.html import handout_html
-from clinic_handouts.render.renderer import Renderer, collect_warnings, pdf_bytes
+from clinic_handouts.render import weasyprint_internals
+from clinic_handouts.render.renderer import collect_warnings
 from clinic_handouts.render.stamp import STAMP
 
 LANGUAGES = ("es", "vi", "ar")
-SAMPLE_LIBRARY = (
-    "botox", "epidural-steroid-injection", "facet-joint-injection", "physical-therapy",
-    "radiofrequency-ablation", "spinal-cord-stimulation",
-)
+#: the fixture library (tests/fixtures/project/handouts): each handout has a Spanish translation
+SAMPLE_LIBRARY = ("botox", "epidural-steroid-injection", "physical-therapy")
 KEYWORDS = {"_": None, "N_": None}
 
 
@@ -115,9 +112,7 @@ def test_a_new_template_string_without_translations_fails(messages):
     """What CI sees when someone adds a template string and no translations."""
     new = "A brand-new template sentence."
     for language in LANGUAGES:
-        assert translation_problems({**messages, new: {"templates/handout.html"}}, language) == [
-            f"untranslated: {new}"
-        ]
+        assert translation_problems({**messages, new: {"templates/handout.html"}}, language) == [f"untranslated: {new}"]
 
 
 # --- every handout, every language, standalone ------------------------------------
@@ -132,15 +127,17 @@ def layout_text(document) -> list[str]:
     """
     pages = []
     for page in document.pages:
-        words = [box.text for box in page._page_box.descendants() if type(box).__name__ == "TextBox"]
+        words = weasyprint_internals.text_of(page)
         pages.append(normalise(" ".join(words).replace("\u2068", "").replace("\u2069", "")))
     return pages
 
 
 @dataclass(frozen=True)
-class Printed:
+class Standalone:
     path: Path
     handout: Handout
+    html: str
+    document: object
     data: bytes
     pages: list[str]  #: the PDF's text; the layout's for right-to-left pages
     warnings: tuple[str, ...]
@@ -151,27 +148,32 @@ class Printed:
 
 
 def handout_files() -> list[Path]:
-    return sorted(Project(ROOT).handouts_dir.glob("*.yaml"))
+    return sorted(Project(FIXTURE_PROJECT).handouts_dir.glob("*.yaml"))
 
 
-@pytest.fixture(scope="module")
-def standalone(tmp_path_factory) -> dict[str, Printed]:
-    project = Project(ROOT)
-    clinic = load_clinic(project.clinic_folder("example"))
-    renderer = Renderer(project)
-    out = tmp_path_factory.mktemp("languages")
-    printed = {}
-    for path in handout_files():
-        handout = load_handout(path)
-        with collect_warnings() as warnings:
-            document = renderer.layout(handout_html(project, handout, clinic))
-            data = pdf_bytes(document)
-        (out / f"{path.stem}.pdf").write_bytes(data)
-        rtl = i18n.text_direction(handout.language) == "rtl"
-        pages = layout_text(document) if rtl else pdf_text(data)
-        assert len(pages) == len(pdf_text(data))
-        printed[path.name] = Printed(out / f"{path.stem}.pdf", handout, data, pages, tuple(warnings))
-    return printed
+@dataclass
+class StandalonePdfs:
+    """Each handout file as a standalone PDF, made when first asked for (the shared render, see conftest)."""
+
+    printed: object
+    folder: Path
+    made: dict[str, Standalone] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Standalone:
+        if name not in self.made:
+            got = self.printed(name)
+            path = self.folder / name.replace(".yaml", ".pdf")
+            path.write_bytes(got.data)
+            rtl = i18n.text_direction(got.handout.language) == "rtl"
+            pages = layout_text(got.document) if rtl else got.pages
+            assert len(pages) == len(got.pages)
+            self.made[name] = Standalone(path, got.handout, got.html, got.document, got.data, pages, got.warnings)
+        return self.made[name]
+
+
+@pytest.fixture(scope="session")
+def standalone(printed, tmp_path_factory) -> StandalonePdfs:
+    return StandalonePdfs(printed, tmp_path_factory.mktemp("languages"))
 
 
 def test_the_library_is_translated():
@@ -183,10 +185,10 @@ def test_the_library_is_translated():
 
 @pytest.mark.parametrize("name", [p.name for p in handout_files()])
 def test_translation_follows_its_source(name: str):
-    handout = load_handout(ROOT / "handouts" / name)
+    handout = load_handout(FIXTURE_PROJECT / "handouts" / name)
     if handout.language == "en":
         return
-    source = load_handout(ROOT / "handouts" / f"{handout.id}.yaml")
+    source = load_handout(FIXTURE_PROJECT / "handouts" / f"{handout.id}.yaml")
     assert handout.translation is not None
     assert handout.translation.source_reviewed_on == source.review.reviewed_on
     assert handout.translation.status == "sample"
@@ -214,8 +216,15 @@ def test_every_handout_prints_in_its_language(standalone, name: str):
         page_line = gettext("Page {page} of {pages}").format(page=number, pages=pages)
         assert normalise(page_line) in text, f"page {number}"
         assert normalise(gettext("Questions? Call %(phone)s") % {"phone": "(541) 555-0142"}) in text
-    for heading in ("Key points", "Words to know", "Before your visit", "After your treatment", "Call us if",
-                    "Call 911 or go to the emergency room if", "Questions? Call us"):
+    for heading in (
+        "Key points",
+        "Words to know",
+        "Before your visit",
+        "After your treatment",
+        "Call us if",
+        "Call 911 or go to the emergency room if",
+        "Questions? Call us",
+    ):
         assert normalise(gettext(heading)) in printed.text, heading
     for key, section in handout.sections.present():
         default = dict(i18n_default_headings())[key]
@@ -231,8 +240,15 @@ def test_every_handout_prints_in_its_language(standalone, name: str):
     else:
         assert normalise(notice) in printed.pages[0]
         # Never two languages in one handout: none of the English template words.
-        for english in ("Key points", "Words to know", "Questions? Call", "Reviewed", "Page 1 of",
-                        "Monday to Friday", "This handout is general information"):
+        for english in (
+            "Key points",
+            "Words to know",
+            "Questions? Call",
+            "Reviewed",
+            "Page 1 of",
+            "Monday to Friday",
+            "This handout is general information",
+        ):
             assert english not in printed.text, english
 
 
@@ -273,22 +289,18 @@ def test_spanish_dates_and_review_line(standalone):
 
 
 def test_arabic_page_is_mirrored(standalone):
-    project = Project(ROOT)
-    clinic = load_clinic(project.clinic_folder("example"))
-    handout = load_handout(ROOT / "handouts" / "botox.ar.yaml")
-    html = handout_html(project, handout, clinic)
+    arabic = standalone["botox.ar.yaml"]
+    html = arabic.html
     assert '<html lang="ar" dir="rtl">' in html
     # Header mirrored: the running header (logo, clinic name) top-right, the phone top-left.
     assert "@top-right {\n      content: element(header);" in html
     assert '@top-left { content: "أسئلة؟ اتصل على \u2068(541) 555-0142\u2069"; }' in html
-    document = Renderer(project).layout(html)
-    page = document.pages[0]
+    page = arabic.document.pages[0]
     width = page.width
 
     def boxes(css_class: str):
-        for box in page._page_box.descendants():
-            element = getattr(box, "element", None)
-            if element is not None and css_class in (element.get("class") or "").split():
+        for box in weasyprint_internals.boxes(page):
+            if weasyprint_internals.has_class(box, css_class):
                 yield box
 
     logo = next(boxes("logo"))
@@ -326,10 +338,16 @@ NAMES = {
 
 
 def visit(name: str, language: str, handouts: list[str], visit_id: str = "V-200") -> Visit:
-    return Visit.model_validate({
-        "visit_id": visit_id, "date": "2026-11-27", "clinic": "example", "clinician": "Dr. Ana Morales",
-        "patient": {"name": name, "dob": "1952-02-29", "language": language}, "handouts": handouts,
-    })
+    return Visit.model_validate(
+        {
+            "visit_id": visit_id,
+            "date": "2026-11-27",
+            "clinic": "example",
+            "clinician": "Dr. Ana Morales",
+            "patient": {"name": name, "dob": "1952-02-29", "language": language},
+            "handouts": handouts,
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -339,22 +357,35 @@ class BuiltPacket:
     warnings: tuple[str, ...]
 
 
-@pytest.fixture(scope="module")
-def packets(tmp_path_factory) -> dict[str, BuiltPacket]:
-    builder = PacketBuilder(Project(ROOT))
-    built = {}
-    orders = {
-        "latin": list(SAMPLE_LIBRARY),
-        "vietnamese": ["botox", "epidural-steroid-injection"],
-        "chinese": ["botox"],
-        "arabic": ["botox", "epidural-steroid-injection"],
-        "cyrillic": ["botox"],
-    }
-    for key, (name, language) in NAMES.items():
-        with collect_warnings() as warnings:
-            packet = builder.build(visit(name, language, orders[key]))
-        built[key] = BuiltPacket(packet, pdf_text(packet.data), tuple(warnings))
-    return built
+#: the handouts of each name's visit
+ORDERS = {
+    "latin": ["botox", "physical-therapy"],
+    "vietnamese": ["botox", "epidural-steroid-injection"],
+    "chinese": ["botox"],
+    "arabic": ["botox", "epidural-steroid-injection"],
+    "cyrillic": ["botox"],
+}
+
+
+@dataclass
+class Packets:
+    """Each name's packet, built when first asked for and kept for the process."""
+
+    builder: PacketBuilder  #: one builder, so a handout two packets share is rendered once
+    made: dict[str, BuiltPacket] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> BuiltPacket:
+        if key not in self.made:
+            name, language = NAMES[key]
+            with collect_warnings() as warnings:
+                packet = self.builder.build(visit(name, language, ORDERS[key]))
+            self.made[key] = BuiltPacket(packet, pdf_text(packet.data), tuple(warnings))
+        return self.made[key]
+
+
+@pytest.fixture(scope="session")
+def packets(project: Project) -> Packets:
+    return Packets(PacketBuilder(project))
 
 
 @pytest.mark.parametrize("key", NAMES)
@@ -446,12 +477,10 @@ def test_stamp_sits_where_the_lines_end(packets):
 
 @pytest.fixture(scope="module")
 def spanish_fallback(tmp_path_factory) -> BuiltPacket:
-    root = tmp_path_factory.mktemp("project")
-    for name in ("handouts", "clinics", "templates", "styles"):
-        shutil.copytree(ROOT / name, root / name)
-    (root / "handouts" / "physical-therapy.es.yaml").unlink()
+    fallback = make_project(tmp_path_factory.mktemp("project"))
+    (fallback.handouts_dir / "physical-therapy.es.yaml").unlink()
     with collect_warnings() as warnings:
-        packet = PacketBuilder(Project(root)).build(
+        packet = PacketBuilder(fallback).build(
             visit("José Álvarez-Núñez", "es", ["botox", "physical-therapy"]), duplex=False
         )
     return BuiltPacket(packet, pdf_text(packet.data), tuple(warnings))
@@ -480,11 +509,14 @@ def test_english_fallback_inside_a_spanish_packet(spanish_fallback: BuiltPacket)
 
 
 def test_batch_summary_names_visits_and_handouts_never_patients():
-    report = BatchReport([
-        RowResult(2, "V-1", "ok", english_fallback=["physical-therapy", "spinal-cord-stimulation"]),
-        RowResult(3, "V-2", "ok"),
-        RowResult(4, "V-3", "ok", english_fallback=["botox"]),
-    ], seconds=1.0)
+    report = BatchReport(
+        [
+            RowResult(2, "V-1", "ok", english_fallback=["physical-therapy", "spinal-cord-stimulation"]),
+            RowResult(3, "V-2", "ok"),
+            RowResult(4, "V-3", "ok", english_fallback=["botox"]),
+        ],
+        seconds=1.0,
+    )
     summary = report.summary()
     assert "2 with handouts in English because the patient's language was missing" in summary
     assert "(visit V-1: physical-therapy, spinal-cord-stimulation; visit V-3: botox)" in summary
@@ -533,8 +565,10 @@ def test_translation_without_a_catalog_is_an_error(scratch_project: Project):
 
 def test_outdated_translation_is_flagged(scratch_project: Project):
     spanish = scratch_project.handouts_dir / "botox.es.yaml"
-    spanish.write_text(spanish.read_text(encoding="utf-8").replace(
-        "source_reviewed_on: 2026-11-01", "source_reviewed_on: 2025-11-01"), encoding="utf-8")
+    spanish.write_text(
+        spanish.read_text(encoding="utf-8").replace("source_reviewed_on: 2026-11-01", "source_reviewed_on: 2025-11-01"),
+        encoding="utf-8",
+    )
     report = check(scratch_project, [scratch_project.handouts_dir], today=date(2026, 11, 26))
     [botox] = [h for h in report.handouts if h.id == "botox" and h.language == "en"]
     assert botox.translations.outdated == ("es",)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,7 @@ ROWS = (
     "A1,2026-11-27,09:00,example,Dr. Lee,Ximena Quarantotto,1950-01-02,MRN-77A1,en,no,botox,\n"
     "B2,2026-11-27,09:15,example,Dr. Lee,Wolfgang Zebulon,1961-03-04,MRN-77B2,es,no,botox;physical-therapy,\n"
 )
+
 SECRETS = ["Ximena", "Quarantotto", "Wolfgang", "Zebulon", "1950", "1961", "MRN-77"]
 
 
@@ -31,6 +34,36 @@ def schedule(tmp_path: Path) -> Path:
     path = tmp_path / "schedule.csv"
     path.write_text(HEADER + ROWS, encoding="utf-8")
     return path
+
+
+@dataclass(frozen=True)
+class FirstRun:
+    """The day's first batch with an empty cache (two processes): its manifest's hashes and the cache it filled."""
+
+    hashes: dict
+    cache: Path
+    out: Path
+    #: the run's fingerprint of the project (the same for every copy of the fixture project)
+    stamp: str
+
+
+@pytest.fixture(scope="module")
+def first_run(project: Project, tmp_path_factory: pytest.TempPathFactory) -> FirstRun:
+    """Made once for the module. A cache's entries depend on the files' contents, not on where the
+    project is, so a copy of this cache serves any copy of the fixture project."""
+    folder = tmp_path_factory.mktemp("first-run")
+    path = folder / "schedule.csv"
+    path.write_text(HEADER + ROWS, encoding="utf-8")
+    cache = VariantCache.for_project(project, folder / "cache")
+    hashes = _batch(project, path, folder / "out", cache, jobs=2)
+    return FirstRun(hashes, folder / "cache", folder / "out", cache.stamp)
+
+
+def cache_copy(first_run: FirstRun, project: Project, folder: Path) -> VariantCache:
+    """A copy of the first run's cache, to change, for ``project`` (a copy of the fixture project: the same
+    fingerprint, kept from the first run so that a package file saved meanwhile does not change it)."""
+    shutil.copytree(first_run.cache, folder)
+    return VariantCache(project, folder, first_run.stamp)
 
 
 def _batch(project: Project, schedule: Path, out: Path, cache: VariantCache | None, jobs: int = 1) -> dict:
@@ -42,16 +75,19 @@ def _batch(project: Project, schedule: Path, out: Path, cache: VariantCache | No
 def _no_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(self, variant):
         raise AssertionError(f"rendered {variant.handout_id} although it was cached")
+
     monkeypatch.setattr(packets.PacketBuilder, "render_variant", refuse)
 
 
-def test_second_run_renders_nothing_and_gives_the_same_bytes(scratch_project, schedule, tmp_path, monkeypatch):
+def test_second_run_renders_nothing_and_gives_the_same_bytes(
+    scratch_project, schedule, first_run, tmp_path, monkeypatch
+):
     """With or without the cache, in one process or two, and as the packet command: the same packet bytes."""
-    cache = VariantCache.for_project(scratch_project, tmp_path / "cache")
     uncached = _batch(scratch_project, schedule, tmp_path / "plain", None)
-    first = _batch(scratch_project, schedule, tmp_path / "first", cache, jobs=2)
+    first = first_run.hashes
     assert first == uncached
-    assert len(list((tmp_path / "cache").glob("*.pdf"))) == 3  # botox en, botox es, physical-therapy es
+    assert len(list(first_run.cache.glob("*.pdf"))) == 3  # botox en, botox es, physical-therapy es
+    cache = cache_copy(first_run, scratch_project, tmp_path / "cache")
     # what the packet command makes for the same visits: the same bytes
     for scheduled in read_schedule(schedule)[0]:
         single = packets.PacketBuilder(scratch_project).build(scheduled.visit)
@@ -63,28 +99,28 @@ def test_second_run_renders_nothing_and_gives_the_same_bytes(scratch_project, sc
     assert_conformant(tmp_path / "again2" / "2026-11-27_B2.pdf")
 
 
-def test_a_changed_handout_is_rendered_again(scratch_project, schedule, tmp_path):
-    cache = VariantCache.for_project(scratch_project, tmp_path / "cache")
-    _batch(scratch_project, schedule, tmp_path / "first", cache)
+def test_a_changed_handout_is_rendered_again(scratch_project, schedule, first_run, tmp_path):
+    cache = cache_copy(first_run, scratch_project, tmp_path / "cache")
     path = scratch_project.handouts_dir / "botox.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("title: Botox", "title: Botox injections"), "utf-8")
-    _batch(scratch_project, schedule, tmp_path / "second", VariantCache.for_project(scratch_project, cache.folder))
+    _batch(scratch_project, schedule, tmp_path / "second", VariantCache(scratch_project, cache.folder, cache.stamp))
     handout_first_page = pdf_text(tmp_path / "second" / "2026-11-27_A1.pdf")[2]  # after the cover and a blank
     assert "Botox injections" in handout_first_page
     # English and Spanish Botox again (a translation's key covers the English file too), beside the old ones
     assert len(list((tmp_path / "cache").glob("*.pdf"))) == 5
 
 
-def test_a_changed_template_or_stylesheet_changes_every_key(scratch_project):
+def test_a_changed_template_or_stylesheet_changes_every_key(scratch_project, project):
     before = fingerprint(scratch_project)
+    assert before == fingerprint(project)  # where the project is does not matter, only its files
     css = scratch_project.styles_dir / "handout.css"
     css.write_text(css.read_text(encoding="utf-8") + "\n/* changed */\n", encoding="utf-8")
     assert fingerprint(scratch_project) != before
 
 
-def test_a_damaged_entry_is_a_miss_not_an_error(scratch_project, schedule, tmp_path):
-    cache = VariantCache.for_project(scratch_project, tmp_path / "cache")
-    first = _batch(scratch_project, schedule, tmp_path / "first", cache)
+def test_a_damaged_entry_is_a_miss_not_an_error(scratch_project, schedule, first_run, tmp_path):
+    cache = cache_copy(first_run, scratch_project, tmp_path / "cache")
+    first = first_run.hashes
     for pdf in (tmp_path / "cache").glob("*.pdf"):
         pdf.write_bytes(pdf.read_bytes()[:1000])
     variant = Variant("botox", "en", "example", "letter", False)
@@ -93,10 +129,8 @@ def test_a_damaged_entry_is_a_miss_not_an_error(scratch_project, schedule, tmp_p
     assert cache.get(variant) is not None  # rendered again and stored whole
 
 
-def test_the_cache_holds_no_patient_details(scratch_project, schedule, tmp_path):
-    cache = VariantCache.for_project(scratch_project, tmp_path / "cache")
-    _batch(scratch_project, schedule, tmp_path / "first", cache)
-    files = list((tmp_path / "cache").iterdir())
+def test_the_cache_holds_no_patient_details(first_run):
+    files = list(first_run.cache.iterdir())
     assert files
     for path in files:
         assert all(secret not in path.name for secret in SECRETS)
@@ -104,12 +138,12 @@ def test_the_cache_holds_no_patient_details(scratch_project, schedule, tmp_path)
         for secret in SECRETS:
             assert secret.encode() not in data and secret.encode("utf-16-be") not in data, path.name
         if path.suffix == ".pdf":
-            assert all(secret not in " ".join(pdf_text(path)) for secret in SECRETS)
+            text = " ".join(pdf_text(path))
+            assert all(secret not in text for secret in SECRETS)
 
 
-def test_entries_unused_for_long_are_pruned(scratch_project, schedule, tmp_path):
-    cache = VariantCache.for_project(scratch_project, tmp_path / "cache")
-    _batch(scratch_project, schedule, tmp_path / "first", cache)
+def test_entries_unused_for_long_are_pruned(scratch_project, first_run, tmp_path):
+    cache = cache_copy(first_run, scratch_project, tmp_path / "cache")
     stale = sorted((tmp_path / "cache").glob("*.pdf"))[0]
     old = time.time() - 90 * 86400
     os.utime(stale, (old, old))

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import logging
+import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,29 +40,85 @@ ROWS = [
     # row 10: bad large_print value
     "H8,2026-11-27,08:10,example,Dr. Lee,Hal Maybe,1976-01-01,MRN-H8,en,perhaps,botox,\n",
 ]
-SECRETS = ["Zoë", "Quinn", "Secretname", "Hidden", "Twice", "Eve Path", "Fay Lost", "Nguyễn", "Hal Maybe",
-           "1950-01-02", "1970-02-30", "MRN-"]
+SECRETS = [
+    "Zoë",
+    "Quinn",
+    "Secretname",
+    "Hidden",
+    "Twice",
+    "Eve Path",
+    "Fay Lost",
+    "Nguyễn",
+    "Hal Maybe",
+    "1950-01-02",
+    "1970-02-30",
+    "MRN-",
+]
 
 
-@pytest.fixture
-def schedule(tmp_path: Path) -> Path:
-    path = tmp_path / "schedule.csv"
+def write_schedule(path: Path) -> Path:
     path.write_text(HEADER + "".join(ROWS), encoding="utf-8")
     return path
 
 
 @pytest.fixture
-def batch_run(schedule: Path, tmp_path: Path, capfd, caplog):
-    """Runs the batch; captures at the file-descriptor level, so the worker processes' output is seen too."""
-    out = tmp_path / "packets"
-    caplog.set_level(logging.DEBUG)
-    status = main(["batch", str(schedule), "-o", str(out), "--jobs", "2"])
-    captured = capfd.readouterr()
-    return status, out, captured.out + captured.err + caplog.text
+def schedule(tmp_path: Path) -> Path:
+    return write_schedule(tmp_path / "schedule.csv")
+
+
+@contextlib.contextmanager
+def output_of_every_process(path: Path):
+    """Everything written to the standard output and error (the forked workers' too), and every log
+    record from DEBUG up, into ``path`` while the block runs (capfd and caplog, for a module fixture)."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with path.with_suffix(".fd").open("wb") as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        out = io.TextIOWrapper(os.fdopen(os.dup(1), "wb"), encoding="utf-8", write_through=True)
+        err = io.TextIOWrapper(os.fdopen(os.dup(2), "wb"), encoding="utf-8", write_through=True)
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                yield
+        finally:
+            out.close()
+            err.close()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            root.removeHandler(handler)
+            root.setLevel(level)
+            handler.close()
+
+
+@pytest.fixture(scope="module")
+def batch_run(project: Project, tmp_path_factory: pytest.TempPathFactory):
+    """Runs the day's batch once for the module's tests (which only read what it wrote); captures at the
+    file-descriptor level, so the worker processes' output is seen too, and every log record."""
+    folder = tmp_path_factory.mktemp("batch")
+    schedule = write_schedule(folder / "schedule.csv")
+    out = folder / "packets"
+    captured = folder / "captured.log"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CLINIC_HANDOUTS_CACHE", str(folder / "cache"))  # a fresh cache: the rendering path
+        with output_of_every_process(captured):
+            status = main(["--root", str(project.root), "batch", str(schedule), "-o", str(out), "--jobs", "2"])
+    text = captured.with_suffix(".fd").read_text(encoding="utf-8") + captured.read_text(encoding="utf-8")
+    return status, out, text, schedule
 
 
 def test_good_rows_get_packets_and_exit_status_is_non_zero(batch_run):
-    status, out, _ = batch_run
+    status, out, _, _ = batch_run
     assert status == 1
     assert sorted(p.name for p in out.glob("*.pdf")) == ["2026-11-27_A1.pdf", "2026-11-27_G7.pdf"]
     for pdf in out.glob("*.pdf"):
@@ -66,7 +127,7 @@ def test_good_rows_get_packets_and_exit_status_is_non_zero(batch_run):
 
 
 def test_manifest_has_one_entry_per_row(batch_run):
-    _, out, _ = batch_run
+    _, out, _, _ = batch_run
     manifest = json.loads((out / "manifest.json").read_text())
     assert [entry["row"] for entry in manifest] == list(range(2, 11))
     by_row = {entry["row"]: entry for entry in manifest}
@@ -93,8 +154,8 @@ def test_manifest_has_one_entry_per_row(batch_run):
             assert entry["file"] is None and entry["sha256"] is None
 
 
-def test_messages_name_row_and_visit_never_the_patient(batch_run, schedule: Path):
-    _, out, text = batch_run
+def test_messages_name_row_and_visit_never_the_patient(batch_run):
+    _, out, text, schedule = batch_run
     assert f"error: {schedule}: row 3, visit B2: unknown handout 'botx'" in text
     assert "2 of 9 packets written" in text
     manifest_text = (out / "manifest.json").read_text()
@@ -104,23 +165,23 @@ def test_messages_name_row_and_visit_never_the_patient(batch_run, schedule: Path
         assert all(secret not in p.name for p in out.iterdir())
 
 
-def test_batch_packet_equals_packet_command(batch_run, tmp_path: Path):
-    _, out, _ = batch_run
+def test_batch_packet_equals_packet_command(batch_run, project: Project, tmp_path: Path):
+    _, out, _, _ = batch_run
     visit = tmp_path / "a1.yaml"
     visit.write_text(
         "visit_id: A1\ndate: 2026-11-27\ntime: '10:00'\nclinic: example\nclinician: Dr. Lee\n"
         "patient:\n  name: Zoë Quinn\n  dob: 1950-01-02\n  mrn: MRN-A1\nhandouts: [botox]\nnote: Note, with comma\n"
     )
     single = tmp_path / "single.pdf"
-    assert main(["packet", str(visit), "-o", str(single)]) == 0
+    assert main(["--root", str(project.root), "packet", str(visit), "-o", str(single)]) == 0
     assert_conformant(single)
     assert pdf_text(single.read_bytes()) == pdf_text((out / "2026-11-27_A1.pdf").read_bytes())
 
 
-def test_missing_column_is_one_clear_error(tmp_path: Path, capsys):
+def test_missing_column_is_one_clear_error(project: Project, tmp_path: Path, capsys):
     path = tmp_path / "s.csv"
     path.write_text("visit_id,date\nA,2026-01-01\n")
-    assert main(["batch", str(path), "-o", str(tmp_path / "o")]) == 1
+    assert main(["--root", str(project.root), "batch", str(path), "-o", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
     assert f"{path}:1: the header row lacks column(s) clinic, clinician" in err
     assert not (tmp_path / "o").exists()
@@ -133,7 +194,7 @@ def test_quoted_fields_and_bom_are_read(tmp_path: Path, project: Project):
     assert bad == [] and good[0].visit.note == "Note, with comma"
 
 
-def test_row_numbers_odd_cells_and_invalid_ids(tmp_path: Path, capsys):
+def test_row_numbers_odd_cells_and_invalid_ids(project: Project, tmp_path: Path, capsys):
     path = tmp_path / "s.csv"
     path.write_text(
         HEADER
@@ -143,7 +204,7 @@ def test_row_numbers_odd_cells_and_invalid_ids(tmp_path: Path, capsys):
         encoding="utf-8",
     )
     out = tmp_path / "o"
-    assert main(["batch", str(path), "-o", str(out), "--jobs", "1"]) == 1
+    assert main(["--root", str(project.root), "batch", str(path), "-o", str(out), "--jobs", "1"]) == 1
     text = capsys.readouterr().err
     manifest = {e["row"]: e for e in json.loads((out / "manifest.json").read_text())}
     assert manifest[2]["status"] == "ok"  # the two-line note is one spreadsheet row
@@ -154,12 +215,14 @@ def test_row_numbers_odd_cells_and_invalid_ids(tmp_path: Path, capsys):
 
 
 def test_failed_row_removes_its_stale_packet_and_worker_bugs_do_not_stop_the_batch(
-    schedule: Path, tmp_path: Path, monkeypatch, capfd
+    batch_run, project: Project, schedule: Path, tmp_path: Path, monkeypatch, capfd
 ):
     from clinic_handouts.packets.builder import PacketBuilder
 
+    status, done, _, _ = batch_run  # yesterday's run of the same schedule
     out = tmp_path / "packets"
-    assert main(["batch", str(schedule), "-o", str(out), "--jobs", "2"]) == 1
+    shutil.copytree(done, out)
+    assert status == 1
     assert (out / "2026-11-27_G7.pdf").is_file()
     original = PacketBuilder.build
 
@@ -170,7 +233,7 @@ def test_failed_row_removes_its_stale_packet_and_worker_bugs_do_not_stop_the_bat
         return original(self, visit, **kwargs)
 
     monkeypatch.setattr(PacketBuilder, "build", broken)  # inherited by the forked workers
-    assert main(["batch", str(schedule), "-o", str(out), "--jobs", "2"]) == 1
+    assert main(["--root", str(project.root), "batch", str(schedule), "-o", str(out), "--jobs", "2"]) == 1
     manifest = {e["row"]: e for e in json.loads((out / "manifest.json").read_text())}
     assert manifest[9]["status"] == "error"
     assert manifest[9]["error"] == "internal error (ZeroDivisionError); please report it"
@@ -183,7 +246,7 @@ def test_failed_row_removes_its_stale_packet_and_worker_bugs_do_not_stop_the_bat
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_bug_rendering_one_handout_fails_only_the_visits_that_need_it(
-    schedule: Path, tmp_path: Path, monkeypatch, capfd, jobs
+    project: Project, schedule: Path, tmp_path: Path, monkeypatch, capfd, jobs
 ):
     from clinic_handouts.packets.builder import PacketBuilder
 
@@ -196,7 +259,9 @@ def test_a_bug_rendering_one_handout_fails_only_the_visits_that_need_it(
 
     monkeypatch.setattr(PacketBuilder, "render_variant", broken)  # inherited by the forked workers
     out = tmp_path / "packets"
-    assert main(["batch", str(schedule), "-o", str(out), "--jobs", jobs, "--no-cache"]) == 1
+    assert (
+        main(["--root", str(project.root), "batch", str(schedule), "-o", str(out), "--jobs", jobs, "--no-cache"]) == 1
+    )
     manifest = {e["row"]: e for e in json.loads((out / "manifest.json").read_text())}
     assert manifest[9]["status"] == "error"  # G7, the large-print visit
     assert manifest[9]["error"] == "handout botox: internal error (ValueError); please report it"

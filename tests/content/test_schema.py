@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import FIXTURE_PROJECT, ROOT
 
 from clinic_handouts.cli.main import main
 from clinic_handouts.content.kinds import MODELS
@@ -35,16 +35,19 @@ def test_committed_schema_is_what_the_models_generate(kind: str):
 
 
 def test_every_file_names_its_schema_and_passes_it():
-    for path in sorted((ROOT / "handouts").glob("*.yaml")):
+    """The shipped library and clinics, and the fixture project's."""
+    for path in sorted([*(ROOT / "handouts").glob("*.yaml"), *(FIXTURE_PROJECT / "handouts").glob("*.yaml")]):
         assert path.read_text().startswith("# yaml-language-server: $schema=../schema/handout.schema.json\n")
         assert list(validator("handout").iter_errors(yaml_as_json(path))) == []
-    for path in sorted((ROOT / "clinics").glob("*/clinic.yaml")):
+    for path in sorted(
+        [*(ROOT / "clinics").glob("*/clinic.yaml"), *(FIXTURE_PROJECT / "clinics").glob("*/clinic.yaml")]
+    ):
         assert path.read_text().startswith("# yaml-language-server: $schema=../../schema/clinic.schema.json\n")
         assert list(validator("clinic").iter_errors(yaml_as_json(path))) == []
 
 
 def test_schema_accepts_the_short_forms_and_rejects_typos():
-    data = yaml_as_json(ROOT / "handouts" / "botox.yaml")
+    data = yaml_as_json(FIXTURE_PROJECT / "handouts" / "botox.yaml")
     # Short forms: a plain string is a paragraph, a list is a section with its default heading.
     assert isinstance(data["sections"]["conditions"], list) and isinstance(data["sections"]["conditions"][0], str)
     data["sections"]["procedure"] = {"heading": "What Happens", "content": [{"label": "Step", "text": "A needle."}]}

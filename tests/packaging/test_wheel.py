@@ -9,6 +9,7 @@ dependencies are borrowed from the test environment through a ``.pth`` file
 
 from __future__ import annotations
 
+import shutil
 import site
 import subprocess
 import sys
@@ -21,8 +22,19 @@ from conftest import ROOT, pdf_text
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtual environment with the wheel built from this checkout; returns its bin folder."""
+    """A fresh virtual environment with the wheel built from this checkout; returns its bin folder.
+
+    The wheel is built from a copy of the checkout: building in place would leave ``build/`` in it.
+    """
     work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".cache", "out", "tests"
+        ),
+    )
     subprocess.run(
         [
             sys.executable,
@@ -34,7 +46,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "-q",
             "-w",
             str(work / "dist"),
-            str(ROOT),
+            str(source),
         ],
         check=True,
         capture_output=True,
@@ -88,10 +100,18 @@ def test_the_installed_command_renders_a_handout_outside_the_checkout(installed:
     )
 
 
-def test_root_names_a_project_folder(installed: Path, tmp_path: Path):
+def test_root_names_a_project_folder(installed: Path, project, tmp_path: Path):
     out = tmp_path / "pt.pdf"
     done = subprocess.run(
-        [str(installed / "clinic-handouts"), "--root", str(ROOT), "handout", "physical-therapy", "-o", str(out)],
+        [
+            str(installed / "clinic-handouts"),
+            "--root",
+            str(project.root),
+            "handout",
+            "physical-therapy",
+            "-o",
+            str(out),
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,

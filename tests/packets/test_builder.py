@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import assert_conformant, normalise, pdf_text
+from conftest import assert_conformant, make_project, normalise, pdf_text
 from pypdf import PdfReader
 
 from clinic_handouts.cli.main import main
@@ -36,19 +36,36 @@ def _visit(**changes) -> Visit:
     return Visit.model_validate(data)
 
 
+def add_second_handout(project: Project) -> Project:
+    source = project.handouts_dir / "botox.yaml"
+    copy = source.read_text().replace("title: Botox", "title: Botox second opinion")
+    (project.handouts_dir / "botox-copy.yaml").write_text(copy)
+    return project
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The fixture project with a second handout, shared by the module's tests that only read it."""
+    return add_second_handout(make_project(tmp_path_factory.mktemp("two-handouts")))
+
+
 @pytest.fixture
 def two_handouts(scratch_project: Project) -> Project:
-    source = scratch_project.handouts_dir / "botox.yaml"
-    copy = source.read_text().replace("title: Botox", "title: Botox second opinion")
-    (scratch_project.handouts_dir / "botox-copy.yaml").write_text(copy)
-    return scratch_project
+    """The same, for a test that changes it or writes into it."""
+    return add_second_handout(scratch_project)
 
 
-@pytest.fixture
-def packet(two_handouts: Project):
-    built = PacketBuilder(two_handouts).build(_visit())
+@pytest.fixture(scope="module")
+def packet(library: Project):
+    built = PacketBuilder(library).build(_visit())
     assert_conformant(built.data)
     return built
+
+
+@pytest.fixture(scope="module")
+def botox_packet(library: Project):
+    """A packet of the Botox handout alone."""
+    return PacketBuilder(library).build(_visit(handouts=["botox"]))
 
 
 def test_page_count_and_duplex_padding(packet):
@@ -70,8 +87,8 @@ def test_page_count_and_duplex_padding(packet):
         assert "Questions?" not in texts[n - 1]  # a padding page holds its note and the identifiers only
 
 
-def test_no_duplex_has_no_blank_pages(two_handouts: Project):
-    packet = PacketBuilder(two_handouts).build(_visit(), duplex=False)
+def test_no_duplex_has_no_blank_pages(library: Project):
+    packet = PacketBuilder(library).build(_visit(), duplex=False)
     assert_conformant(packet.data)
     assert packet.items[0].first_page == 2
     assert not any("intentionally left blank" in t for t in pdf_text(packet.data))
@@ -94,8 +111,12 @@ def test_cover_lists_handouts_with_first_pages_and_whom_to_call(packet, tmp_path
     assert "Come back in 12 weeks." in cover
     # As printed: each handout's title with its first page at the end of the same line.
     (tmp_path / "packet.pdf").write_bytes(packet.data)
-    printed = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(tmp_path / "packet.pdf"), "-"],
-                             capture_output=True, text=True, check=True).stdout
+    printed = subprocess.run(
+        ["pdftotext", "-layout", "-f", "1", "-l", "1", str(tmp_path / "packet.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     for item in packet.items:
         assert re.search(rf"^\s*{re.escape(item.title)}\s+page {item.first_page}\s*$", printed, re.M), printed
     assert "(541) 555-0142" in cover and "(541) 555-0199" in cover
@@ -121,7 +142,8 @@ def test_identifiers_are_drawn_but_never_read_aloud(packet):
         nums = pdf.Root.StructTreeRoot.ParentTree.Nums
         keys = {int(nums[i]) for i in range(0, len(nums), 2)}
         assert keys == {int(page.obj.StructParents) for page in pdf.pages if "/StructParents" in page.obj} | {
-            int(a.StructParent) for page in pdf.pages for a in page.obj.get("/Annots", []) if "/StructParent" in a}
+            int(a.StructParent) for page in pdf.pages for a in page.obj.get("/Annots", []) if "/StructParent" in a
+        }
 
 
 def test_one_bookmark_per_handout_pointing_at_its_first_page(packet):
@@ -138,8 +160,10 @@ def test_title_language_and_tags(packet):
         assert "/StructTreeRoot" in pdf.Root
 
 
-def test_handout_text_is_complete_inside_the_packet(packet, two_handouts: Project):
-    alone = " ".join(pdf_text(_standalone(two_handouts)))
+def test_handout_text_is_complete_inside_the_packet(packet, printed):
+    standalone = printed("botox.yaml")  # the same file as the library's botox.yaml
+    assert_conformant(standalone.data)
+    alone = " ".join(standalone.pages)
     inside = " ".join(pdf_text(packet.data))
     for sentence in re.split(r"(?<=\.) ", alone):
         sentence = re.sub(r"Page \d+ of \d+", "", sentence).strip()
@@ -147,9 +171,9 @@ def test_handout_text_is_complete_inside_the_packet(packet, two_handouts: Projec
             assert normalise(sentence)[:60] in inside
 
 
-def test_large_print_is_bigger_and_keeps_the_words(two_handouts: Project):
-    normal = PacketBuilder(two_handouts).build(_visit(handouts=["botox"]))
-    large = PacketBuilder(two_handouts).build(
+def test_large_print_is_bigger_and_keeps_the_words(library: Project, botox_packet):
+    normal = botox_packet
+    large = PacketBuilder(library).build(
         _visit(handouts=["botox"], patient={"name": NAME, "dob": "1952-02-29", "large_print": True})
     )
     assert_conformant(normal.data)
@@ -163,7 +187,7 @@ def test_file_name_has_no_patient_details():
     assert name == "2026-11-27_V-100.pdf"
 
 
-def test_packet_command_writes_default_name(two_handouts: Project, tmp_path: Path, capsys):
+def test_packet_command_writes_default_name(two_handouts: Project, botox_packet, tmp_path: Path, capsys):
     visit_file = tmp_path / "visit.yaml"
     visit_file.write_text(
         "visit_id: V-9\ndate: 2026-11-27\nclinic: example\nclinician: Dr. Lee\n"
@@ -175,45 +199,35 @@ def test_packet_command_writes_default_name(two_handouts: Project, tmp_path: Pat
     assert main(["--root", str(two_handouts.root), "packet", str(visit_file), "--no-duplex"]) == 0
     default = two_handouts.root / "out" / "2026-11-27_V-9.pdf"
     assert_conformant(default)
-    handout_pages = PacketBuilder(two_handouts).build(_visit(handouts=["botox"])).items[0].pages
+    handout_pages = botox_packet.items[0].pages
     assert len(PdfReader(default).pages) == 1 + handout_pages
     assert NAME not in capsys.readouterr().out
 
 
-def test_visit_file_errors_are_located_and_nothing_is_written(two_handouts: Project, tmp_path: Path, capsys):
+def test_visit_file_errors_are_located_and_nothing_is_written(library: Project, tmp_path: Path, capsys):
     visit_file = tmp_path / "visit.yaml"
     visit_file.write_text(
         "visit_id: V-9\ndate: 2026-02-30\nclinic: example\nclinician: Dr. Lee\n"
         f"patient:\n  name: {NAME}\n  dob: 1952-02-29\n  shoe_size: 9\nhandouts: [botox, ../../etc/passwd]\n"
     )
-    status = main(["--root", str(two_handouts.root), "packet", str(visit_file)])
+    status = main(["--root", str(library.root), "packet", str(visit_file)])
     err = capsys.readouterr().err
     assert status == 1
     assert f"{visit_file}:2:1: date: not a valid date" in err
     assert f"{visit_file}:8:3: patient.shoe_size: unknown key" in err
     assert f"{visit_file}:9:19: handouts.1: has characters that are not allowed" in err
     assert NAME not in err and "1952" not in err
-    assert not (two_handouts.root / "out").exists()
+    assert not (library.root / "out").exists()
 
 
-def test_unknown_handout_in_visit_is_reported(two_handouts: Project):
+def test_unknown_handout_in_visit_is_reported(library: Project):
     from clinic_handouts.errors import HandoutError
 
     with pytest.raises(HandoutError, match="unknown handout 'botx'; did you mean 'botox'"):
-        PacketBuilder(two_handouts).build(_visit(handouts=["botox", "botx"]))
+        PacketBuilder(library).build(_visit(handouts=["botox", "botx"]))
 
 
-def _standalone(project: Project) -> Path:
-    from clinic_handouts.build import build_handout
-
-    out = project.root / "standalone" / "botox.pdf"
-    if not out.exists():
-        build_handout(project, "botox", output=out)
-        assert_conformant(out)
-    return out
-
-
-def test_output_option_leaves_other_files_alone(two_handouts: Project, tmp_path: Path):
+def test_output_option_leaves_other_files_alone(library: Project, tmp_path: Path):
     visit_file = tmp_path / "visit.yaml"
     visit_file.write_text(
         "visit_id: V-9\ndate: 2026-11-27\nclinic: example\nclinician: Dr. Lee\n"
@@ -223,30 +237,30 @@ def test_output_option_leaves_other_files_alone(two_handouts: Project, tmp_path:
     folder.mkdir()
     earlier = folder / "2026-11-27_V-9.pdf"
     earlier.write_bytes(b"yesterday's packet")
-    assert main(["--root", str(two_handouts.root), "packet", str(visit_file), "-o", str(folder / "mine.pdf"),
-                 "--fhir"]) == 0
+    assert main(["--root", str(library.root), "packet", str(visit_file), "-o", str(folder / "mine.pdf"), "--fhir"]) == 0
     assert earlier.read_bytes() == b"yesterday's packet"
     assert sorted(p.name for p in folder.iterdir()) == ["2026-11-27_V-9.pdf", "mine.fhir.json", "mine.pdf"]
 
 
-def test_a_name_too_long_for_the_page_stamp_is_an_error_not_a_cut(two_handouts: Project):
+def test_a_name_too_long_for_the_page_stamp_is_an_error_not_a_cut(library: Project):
     from clinic_handouts.errors import HandoutError
 
-    name = "Maria " + " ".join(["Guadalupe de los Santos"] * 6) + " Fernández"
+    name = "Maria " + " ".join(["Guadalupe de los Santos"] * 3) + " Fernández Wimmelmann"
+    assert len(name) <= 100  # a name the visit file accepts
     with pytest.raises(HandoutError) as caught:
-        PacketBuilder(two_handouts).build(_visit(patient={"name": name, "dob": "1952-02-29"}))
+        PacketBuilder(library).build(_visit(handouts=["botox"], patient={"name": name, "dob": "1952-02-29"}))
     message = str(caught.value)
     assert message.startswith("visit V-100: the patient's name is too long to print in full")
     assert "Maria" not in message and "1952" not in message
 
 
-def test_unknown_references_in_a_visit_file_point_at_their_line(two_handouts: Project, tmp_path: Path, capsys):
+def test_unknown_references_in_a_visit_file_point_at_their_line(library: Project, tmp_path: Path, capsys):
     visit_file = tmp_path / "visit.yaml"
     visit_file.write_text(
         "visit_id: V-9\ndate: 2026-11-27\nclinic: nowhere\nclinician: Dr. Lee\n"
         f"patient:\n  name: {NAME}\n  dob: 1952-02-29\nhandouts:\n  - botox\n  - botx\n"
     )
-    assert main(["--root", str(two_handouts.root), "packet", str(visit_file)]) == 1
+    assert main(["--root", str(library.root), "packet", str(visit_file)]) == 1
     err = capsys.readouterr().err
     assert f"error: {visit_file}:3:1: clinic: unknown clinic 'nowhere'" in err
     assert f"error: {visit_file}:10:5: handouts.1: unknown handout 'botx'; did you mean 'botox'?" in err
@@ -259,17 +273,17 @@ def test_a_clinic_template_that_moves_the_identifiers_is_refused(two_handouts: P
     template = (two_handouts.templates_dir / "packet.html").read_text(encoding="utf-8")
     (own / "packet.html").write_text(template.replace('<div class="stamps">', '<div class="not-stamps">'), "utf-8")
     with pytest.raises(HandoutError) as caught:
-        PacketBuilder(two_handouts).build(_visit())
+        PacketBuilder(two_handouts).build(_visit(handouts=["botox"]))
     assert "identifiers must come last" in str(caught.value)
 
 
-def test_elements_left_pointing_at_the_removed_sheet_are_caught(two_handouts: Project, monkeypatch):
+def test_elements_left_pointing_at_the_removed_sheet_are_caught(library: Project, monkeypatch):
     """If the identifiers' elements stayed in the tree, the packet must not claim PDF/UA, and verify says why."""
     import clinic_handouts.packets.builder as packets
     from clinic_handouts.pdf.verify import verify
 
     monkeypatch.setattr(packets, "unlink_page", lambda pdf, page: None)
-    built = PacketBuilder(two_handouts).build(_visit())
+    built = PacketBuilder(library).build(_visit(handouts=["botox"]))
     assert any("not claiming" in w and "on no page of the file" in w for w in built.warnings)
     report = verify(built.data)
     structure = next(c for c in report.checks if c.name == "structure")

@@ -28,13 +28,18 @@ from clinic_handouts.pdf.conformance import check_structure, check_tags
 from clinic_handouts.pdf.structure import marked_content, parent_tree_entries
 from clinic_handouts.pdf.verify import verify
 from clinic_handouts.pdf.xmp import xmp_values
+from clinic_handouts.render import weasyprint_internals
 from clinic_handouts.render.html import handout_html
 from clinic_handouts.render.qr import web_address
-from clinic_handouts.render.renderer import Renderer, pdf_bytes, render_pdf
+from clinic_handouts.render.renderer import render_pdf
 
 VISIT = {
-    "visit_id": "V-7", "date": "2026-11-27", "clinic": "example", "clinician": "Dr. Lee",
-    "patient": {"name": "Zoë Quinn", "dob": "1950-01-02", "mrn": "MRN-7"}, "handouts": ["botox"],
+    "visit_id": "V-7",
+    "date": "2026-11-27",
+    "clinic": "example",
+    "clinician": "Dr. Lee",
+    "patient": {"name": "Zoë Quinn", "dob": "1950-01-02", "mrn": "MRN-7"},
+    "handouts": ["botox"],
 }
 
 
@@ -45,13 +50,18 @@ def _elements(pdf: pikepdf.Pdf, kind: str) -> list[pikepdf.Dictionary]:
 
 
 @pytest.fixture(scope="module")
-def botox(tmp_path_factory) -> bytes:
-    from conftest import ROOT
+def botox(printed) -> bytes:
+    """The fixture Botox handout, finished: the bytes ``build_handout`` writes (the shared render)."""
+    got = printed("botox.yaml")
+    assert got.warnings == () and got.claim_warnings == ()
+    assert_conformant(got.data)
+    return got.data
 
-    out = tmp_path_factory.mktemp("a") / "botox.pdf"
-    build_handout(Project(ROOT), "botox", output=out)
-    assert_conformant(out)
-    return out.read_bytes()
+
+@pytest.fixture
+def raw_botox(printed) -> bytes:
+    """The same handout as WeasyPrint wrote it, before the repairs and claims."""
+    return printed("botox.yaml").raw
 
 
 def test_handout_claims_both_standards_and_agrees_with_docinfo(botox: bytes):
@@ -68,20 +78,26 @@ def test_handout_claims_both_standards_and_agrees_with_docinfo(botox: bytes):
 def test_logo_qr_headings_and_lists_are_tagged(botox: bytes):
     with pikepdf.open(io.BytesIO(botox)) as pdf:
         alts = [str(f.Alt) for f in _elements(pdf, "/Figure")]
-        assert alts == ["Riverside Pain & Spine Center logo",
-                        # the pictograms beside the headings of the parts that say what to do
-                        "Information", "Dictionary", "Checklist", "Home", "Telephone", "Warning",
-                        "QR code that opens https://riverside-pain.example/handouts/botox"]
+        assert alts == [
+            "Riverside Pain & Spine Center logo",
+            # the pictograms beside the headings of the parts that say what to do
+            "Information",
+            "Dictionary",
+            "Checklist",
+            "Home",
+            "Telephone",
+            "Warning",
+            "QR code that opens https://riverside-pain.example/handouts/botox",
+        ]
         assert len(_elements(pdf, "/H1")) == 1 and len(_elements(pdf, "/H2")) >= 10
         # the glossary: one list item per word, the word as its label, the meaning as its body
         glossary = [li for li in _elements(pdf, "/LI") if [str(k.S) for k in li.K] == ["/Lbl", "/LBody"]]
         assert len(glossary) >= 10 + 4  # ten words to know, and the labelled bullets
 
 
-def test_weasyprint_margin_boxes_are_found_unlinked_then_made_artifacts(project: Project, clinic):
+def test_weasyprint_margin_boxes_are_found_unlinked_then_made_artifacts(raw_botox: bytes):
     """What WeasyPrint 70 writes for margin boxes: MCIDs whose elements are not in the tree (its issue 1836)."""
-    document = Renderer(project).layout(handout_html(project, load_handout(project.handout_path("botox")), clinic))
-    with pikepdf.open(io.BytesIO(pdf_bytes(document))) as raw:
+    with pikepdf.open(io.BytesIO(raw_botox)) as raw:
         findings = check_structure(raw)
         unlinked = [f for f in findings if "not reachable from the StructTreeRoot" in f.message]
         assert len(unlinked) == 6 * len(raw.pages)  # header name and logo, top-right, 2 footer lines, page number
@@ -89,22 +105,27 @@ def test_weasyprint_margin_boxes_are_found_unlinked_then_made_artifacts(project:
         assert any("list holds /Div" in f.message for f in check_tags(raw))
         make_accessible(raw)
         assert check_structure(raw) == [] and check_tags(raw) == []
-        artifacts = [op for op in pikepdf.parse_content_stream(raw.pages[1], "BDC")
-                     if op.operands[0] == pikepdf.Name.Artifact and op.operands[1].get("/Type") == "/Pagination"]
+        artifacts = [
+            op
+            for op in pikepdf.parse_content_stream(raw.pages[1], "BDC")
+            if op.operands[0] == pikepdf.Name.Artifact and op.operands[1].get("/Type") == "/Pagination"
+        ]
         assert len(artifacts) == 6  # page 2 onwards: the whole header and footers are pagination artifacts
 
 
-def test_the_byte_rewrite_of_margin_boxes_matches_rewriting_operator_by_operator(project: Project, clinic):
+def test_the_byte_rewrite_of_margin_boxes_matches_rewriting_operator_by_operator(raw_botox: bytes):
     """The fast path (WeasyPrint's fixed operator layout) must give what parsing every operator gives."""
-    document = Renderer(project).layout(handout_html(project, load_handout(project.handout_path("botox")), clinic))
-    data = pdf_bytes(document)
+    data = raw_botox
     results = []
     for fast in (True, False):
         with pikepdf.open(io.BytesIO(data)) as pdf:
             page = pdf.pages[1]
             key = int(page.obj.StructParents)
-            mcids = {i for i, el in enumerate(parent_tree_entries(pdf.Root.StructTreeRoot)[key])
-                     if isinstance(el, pikepdf.Dictionary)}
+            mcids = {
+                i
+                for i, el in enumerate(parent_tree_entries(pdf.Root.StructTreeRoot)[key])
+                if isinstance(el, pikepdf.Dictionary)
+            }
             if not fast:  # a layout the byte pattern does not know: the slow path runs
                 page.obj.Contents = pdf.make_stream(page.obj.Contents.read_bytes().replace(b"<</MCID", b"<< /MCID"))
             accessibility._rewrite_as_artifacts(pdf, page, mcids)
@@ -113,9 +134,8 @@ def test_the_byte_rewrite_of_margin_boxes_matches_rewriting_operator_by_operator
     assert sum(1 for operands, op in results[0] if op == "BDC" and operands[0] == pikepdf.Name.Artifact) == len(mcids)
 
 
-def test_plain_spans_are_folded_into_their_parents_and_the_parent_tree_follows(project: Project, clinic):
-    document = Renderer(project).layout(handout_html(project, load_handout(project.handout_path("botox")), clinic))
-    with pikepdf.open(io.BytesIO(pdf_bytes(document))) as pdf:
+def test_plain_spans_are_folded_into_their_parents_and_the_parent_tree_follows(raw_botox: bytes):
+    with pikepdf.open(io.BytesIO(raw_botox)) as pdf:
         accessibility.artifact_margin_boxes(pdf)
         spans = len(_elements(pdf, "/Span"))
         text_before = [marked_content(page)[0] for page in pdf.pages]
@@ -134,17 +154,24 @@ def test_a_file_that_fails_a_check_does_not_claim(project: Project):
     assert not report.passed and {c.name for c in report.checks if not c.passed} == {"claims", "pdfa-rules", "tags"}
 
 
-def test_verify_command(tmp_path: Path, botox: bytes, project: Project, clinic, capsys):
+def test_verify_command(tmp_path: Path, botox: bytes, raw_botox: bytes, capsys):
     good = tmp_path / "good.pdf"
     good.write_bytes(botox)
     assert main(["verify", str(good), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["passed"] and {c["name"] for c in report["checks"]} >= {
-        "syntax", "claims", "pdfa-rules", "structure", "document", "fonts", "actions", "tags"}
+        "syntax",
+        "claims",
+        "pdfa-rules",
+        "structure",
+        "document",
+        "fonts",
+        "actions",
+        "tags",
+    }
     assert any("Matterhorn" in line for line in report["not_checked"])
     raw = tmp_path / "raw.pdf"
-    raw.write_bytes(pdf_bytes(Renderer(project).layout(
-        handout_html(project, load_handout(project.handout_path("botox")), clinic))))
+    raw.write_bytes(raw_botox)
     assert main(["verify", str(raw)]) == 1
     out = capsys.readouterr().out
     assert "[FAIL] structure" in out and "page 1 MCID" in out and "not checked here" in out
@@ -165,11 +192,10 @@ def test_packet_tree_covers_every_page_and_keeps_each_logo(tmp_path: Path, proje
 # --- determinism ---------------------------------------------------------------
 
 
-def test_same_inputs_give_identical_bytes(tmp_path: Path, project: Project, monkeypatch):
+def test_same_inputs_give_identical_bytes(tmp_path: Path, project: Project, printed, monkeypatch):
     first, second = tmp_path / "1.pdf", tmp_path / "2.pdf"
     build_handout(project, "botox", output=first)
-    build_handout(project, "botox", output=second)
-    assert first.read_bytes() == second.read_bytes()
+    assert first.read_bytes() == printed("botox.yaml").data  # rendered earlier, by another renderer
     visit = Visit.model_validate(VISIT)
     assert PacketBuilder(project).build(visit).data == PacketBuilder(project).build(visit).data
 
@@ -204,30 +230,32 @@ def _body_size_and_left_margin(pdf_path: Path) -> tuple[float, float]:
     return sizes.most_common(1)[0][0], min(lefts)
 
 
-def test_large_print_handout_is_18pt_with_wide_margins_and_the_same_words(tmp_path: Path, project: Project):
+def test_large_print_handout_is_18pt_with_wide_margins_and_the_same_words(tmp_path: Path, project: Project, printed):
     normal, large = tmp_path / "n.pdf", tmp_path / "l.pdf"
-    assert main(["handout", "botox", "-o", str(normal)]) == 0
-    assert main(["handout", "botox", "--large-print", "-o", str(large)]) == 0
+    normal.write_bytes(printed("botox.yaml").data)  # what `handout botox` writes
+    assert main(["--root", str(project.root), "handout", "botox", "--large-print", "-o", str(large)]) == 0
     assert_conformant(large)
     assert _body_size_and_left_margin(normal) == (12.0, 54.0)
     assert _body_size_and_left_margin(large) == (18.0, 72.0)  # 18 pt body, 1 inch margins
 
     def words(path: Path) -> collections.Counter[str]:
         text = " ".join(pdf_text(path.read_bytes()))
-        text = re.sub(r"Page \d+ of \d+|Riverside Pain & Spine Center|Questions\? Call \(541\) 555-0142|"
-                      r"Botox Reviewed November 2026", " ", text)
+        text = re.sub(
+            r"Page \d+ of \d+|Riverside Pain & Spine Center|Questions\? Call \(541\) 555-0142|"
+            r"Botox Reviewed November 2026",
+            " ",
+            text,
+        )
         return collections.Counter(re.findall(r"[A-Za-z']+", normalise(text)))
 
     assert words(normal) == words(large)
 
 
-def test_large_print_glossary_is_one_column(project: Project, clinic):
-    handout = load_handout(project.handout_path("botox"))
-
+def test_large_print_glossary_is_one_column(printed):
     def term_and_meaning_tops(large: bool) -> tuple[float, float]:
-        document = Renderer(project).layout(handout_html(project, handout, clinic, large_print=large))
+        document = printed("botox.yaml", large_print=large).document
         for page in document.pages:
-            for box in page._page_box.descendants():
+            for box in weasyprint_internals.boxes(page):
                 if getattr(box, "element_tag", None) == "dt":
                     term = box
                 if getattr(box, "element_tag", None) == "dd":
@@ -265,7 +293,7 @@ def _svg_matrix(data_uri: str, border: int) -> list[list[bool]]:
             for column in range(int(x), int(x + float(a))):
                 grid[int(y)][column] = True
             x += float(a)
-    return [row[border:size - border] for row in grid[border:size - border]]
+    return [row[border : size - border] for row in grid[border : size - border]]
 
 
 def test_qr_code_encodes_exactly_the_web_address(project: Project, clinic, botox: bytes):
@@ -296,13 +324,15 @@ def _validated(path: Path):
     return DocumentReference.model_validate(json.loads(path.read_text(encoding="utf-8")))
 
 
-def test_packet_fhir_document_reference(tmp_path: Path, capsys, monkeypatch):
+def test_packet_fhir_document_reference(project: Project, tmp_path: Path, capsys, monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)  # dated by the visit, not by a reproducible build
     visit = tmp_path / "visit.yaml"
-    visit.write_text("visit_id: V-9\ndate: 2026-11-27\nclinic: example\nclinician: Dr. Lee\n"
-                     "patient:\n  name: Zoë Quinn\n  dob: 1950-01-02\n  mrn: MRN-9\nhandouts: [botox]\n")
+    visit.write_text(
+        "visit_id: V-9\ndate: 2026-11-27\nclinic: example\nclinician: Dr. Lee\n"
+        "patient:\n  name: Zoë Quinn\n  dob: 1950-01-02\n  mrn: MRN-9\nhandouts: [botox]\n"
+    )
     out = tmp_path / "out" / "2026-11-27_V-9.pdf"
-    assert main(["packet", str(visit), "-o", str(out), "--fhir"]) == 0
+    assert main(["--root", str(project.root), "packet", str(visit), "-o", str(out), "--fhir"]) == 0
     record = out.with_name("2026-11-27_V-9.fhir.json")
     assert f"wrote {record}" in capsys.readouterr().out
     resource = _validated(record)
@@ -326,20 +356,22 @@ def test_packet_fhir_document_reference(tmp_path: Path, capsys, monkeypatch):
     # A packet is dated by its visit even in a reproducible build, and so is its record.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     again = tmp_path / "again" / "2026-11-27_V-9.pdf"
-    assert main(["packet", str(visit), "-o", str(again), "--fhir"]) == 0
+    assert main(["--root", str(project.root), "packet", str(visit), "-o", str(again), "--fhir"]) == 0
     creation = _validated(again.with_name("2026-11-27_V-9.fhir.json")).content[0].attachment.creation
     assert str(creation).startswith("2026-11-27")
     with pikepdf.open(again) as pdf:
         assert str(pdf.docinfo.CreationDate).startswith("D:20261127")
 
 
-def test_batch_fhir_files_are_named_without_patient_details(tmp_path: Path):
+def test_batch_fhir_files_are_named_without_patient_details(project: Project, tmp_path: Path):
     schedule = tmp_path / "s.csv"
     schedule.write_text(
         "visit_id,date,clinic,clinician,patient_name,dob,mrn,language,large_print,handouts,note\n"
-        "A1,2026-11-27,example,Dr. Lee,Zoë Quinn,1950-01-02,MRN-A1,en,no,botox,\n", encoding="utf-8")
+        "A1,2026-11-27,example,Dr. Lee,Zoë Quinn,1950-01-02,MRN-A1,en,no,botox,\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "packets"
-    assert main(["batch", str(schedule), "-o", str(out), "--jobs", "1", "--fhir"]) == 0
+    assert main(["--root", str(project.root), "batch", str(schedule), "-o", str(out), "--jobs", "1", "--fhir"]) == 0
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest[0]["fhir_file"] == "2026-11-27_A1.fhir.json"
     record = out / "2026-11-27_A1.fhir.json"

@@ -15,9 +15,7 @@ from clinic_handouts.render.html import counter_content, css_string, handout_htm
 
 def test_markup_in_content_prints_as_typed(scratch_project: Project, tmp_path: Path):
     path = scratch_project.handouts_dir / "botox.yaml"
-    text = path.read_text().replace(
-        "title: Botox", 'title: "Botox <b>& friends</b> {{ 7*7 }}"'
-    )
+    text = path.read_text().replace("title: Botox", 'title: "Botox <b>& friends</b> {{ 7*7 }}"')
     path.write_text(text)
     out = tmp_path / "x.pdf"
     build_handout(scratch_project, "botox", output=out)
@@ -53,8 +51,11 @@ def test_clinic_can_override_one_template(scratch_project: Project, tmp_path: Pa
 
 def test_branding_changes_the_look_without_touching_templates(scratch_project: Project):
     path = scratch_project.clinics_dir / "example" / "clinic.yaml"
-    path.write_text(path.read_text().replace('"#1F4E79"', '"#6B2C91"').replace(
-        "Riverside Pain & Spine Center", "Hillside Pain Clinic"))
+    path.write_text(
+        path.read_text()
+        .replace('"#1F4E79"', '"#6B2C91"')
+        .replace("Riverside Pain & Spine Center", "Hillside Pain Clinic")
+    )
     clinic = load_clinic(path.parent)
     html = handout_html(scratch_project, load_handout(scratch_project.handout_path("botox")), clinic)
     assert "--primary: #6B2C91" in html
