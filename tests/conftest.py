@@ -312,3 +312,25 @@ def seed_sentences(seed: Path = SEED) -> list[str]:
             line = line[:-1]  # the web page puts a colon after each question
         sentences += [s for s in re.split(r"(?<=[.!?])\s+", line) if s]
     return [normalise(s) for s in sentences]
+
+
+#: the slowest test files, started first so that two workers finish together (longest job first)
+SLOW_FIRST = (
+    "tests/web/test_browser.py",
+    "tests/test_i18n.py",
+    "tests/test_shipped_library.py",
+    "tests/batch/test_cache.py",
+    "tests/pdf/test_accessibility.py",
+    "tests/web/test_api.py",
+    "tests/attacks/test_hostile_schedules.py",
+    "tests/packets/test_builder.py",
+    "tests/web/test_pages.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::")[0]
+        return SLOW_FIRST.index(path) if path in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: tests keep their order within a file

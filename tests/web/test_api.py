@@ -16,7 +16,7 @@ from clinic_handouts.web.core import PacketBuilder, Visit
 
 from .conftest import ROOT, Station, pdf_text
 
-pytestmark = pytest.mark.xdist_group("web")  # one station for all web tests (with --dist loadgroup)
+pytestmark = pytest.mark.xdist_group(name="web")  # one station for all web tests (with --dist loadgroup)
 
 VISIT: dict[str, Any] = yaml.safe_load((ROOT / "examples" / "visit-botox.yaml").read_text(encoding="utf-8"))
 THREE = {

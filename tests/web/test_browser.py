@@ -29,7 +29,7 @@ ARGS = [
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.xdist_group("web"),  # one station for all web tests (with --dist loadgroup)
+    pytest.mark.xdist_group(name="web"),  # one station for all web tests (with --dist loadgroup)
     pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed"),
 ]
 

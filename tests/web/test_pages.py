@@ -9,7 +9,7 @@ import pytest
 
 from .conftest import CSRF, PASSWORD, ROOT, Station, sign_in
 
-pytestmark = pytest.mark.xdist_group("web")  # one station for all web tests (with --dist loadgroup)
+pytestmark = pytest.mark.xdist_group(name="web")  # one station for all web tests (with --dist loadgroup)
 
 SCHEDULE = (ROOT / "examples" / "schedule.csv").read_bytes()
 NAMES = ("José Álvarez-Núñez", "Margaret O'Brien", "Nguyễn Thị Hoa", "王秀英", "فاطمة الزهراء")
