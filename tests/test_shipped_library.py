@@ -12,6 +12,7 @@ import functools
 
 import pytest
 from conftest import ROOT, SEED, Printed, assert_conformant, print_handout, seed_sentences
+from validators import assert_independently_valid
 
 from clinic_handouts.build import example_visits
 from clinic_handouts.checks.checker import check
@@ -49,6 +50,7 @@ def test_every_shipped_handout_renders_cleanly(name: str):
     assert got.warnings == (), f"WeasyPrint warned: {got.warnings}"
     assert got.claim_warnings == ()
     assert_conformant(got.data)
+    assert_independently_valid(got.data)  # page-validation (PDF/A-3u, PDF/UA-1) and Ghostscript, strict
 
 
 @pytest.mark.parametrize("name", VISIT_FILES)
@@ -58,6 +60,7 @@ def test_every_example_visit_packet_renders_cleanly(name: str):
         packet = PacketBuilder(SHIPPED).build(visit)
     assert warnings == [] and packet.warnings == ()
     assert_conformant(packet.data)
+    assert_independently_valid(packet.data)
 
 
 @pytest.mark.parametrize("paper", [None, "a4"], ids=["letter", "a4"])

@@ -60,7 +60,7 @@ def _words(data: object) -> set[str]:
     return {w for w in re.findall(r"[^\W\d_]{2,}", str(data))}
 
 
-@settings(max_examples=8, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=handouts())
 def test_any_valid_handout_renders_and_every_word_reaches_the_pdf(data: dict, scratch_project: Project, tmp_path):
     (scratch_project.handouts_dir / "random.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
