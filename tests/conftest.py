@@ -316,15 +316,14 @@ def seed_sentences(seed: Path = SEED) -> list[str]:
 
 #: the slowest test files, started first so that two workers finish together (longest job first)
 SLOW_FIRST = (
-    "tests/web/test_browser.py",
+    "tests/web/test_station.py",
     "tests/test_i18n.py",
     "tests/test_shipped_library.py",
     "tests/batch/test_cache.py",
     "tests/pdf/test_accessibility.py",
-    "tests/web/test_api.py",
     "tests/attacks/test_hostile_schedules.py",
     "tests/packets/test_builder.py",
-    "tests/web/test_pages.py",
+    "tests/packaging/test_wheel.py",
 )
 
 

@@ -23,8 +23,6 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives Debian's chromium with Playwright against a real server")
-    # registered by pytest-xdist too; here so that a run without xdist (-p no:xdist) still knows it
-    config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker (--dist loadgroup)")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from clinic_handouts.web.store import Store
 
 from .conftest import ROOT
 
-pytestmark = pytest.mark.xdist_group(name="web")
 
 
 def visit(visit_id: str) -> Visit:
