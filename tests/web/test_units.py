@@ -16,7 +16,6 @@ from clinic_handouts.web.store import Store
 from .conftest import ROOT
 
 
-
 def visit(visit_id: str) -> Visit:
     return Visit.model_validate(
         {
