@@ -1,4 +1,7 @@
-"""Writing files atomically: no WeasyPrint here, so YAML and JSON writers stay light."""
+"""Reading and writing files: bounded reads and atomic writes, every OS error one line naming the path.
+
+No WeasyPrint here, so YAML and JSON writers stay light.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +31,22 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def read_bytes(path: Path, what: str, limit: int | None = None, too_large: str = "") -> bytes:
+    """A whole file (``what`` names it in messages), refused unread when over ``limit`` bytes."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read() if limit is None else handle.read(limit + 1)
+    except FileNotFoundError:
+        raise HandoutError(Problem(f"{what} not found", file=path)) from None
+    except IsADirectoryError:
+        raise HandoutError(Problem(f"is a folder; give the {what}", file=path)) from None
+    except OSError as exc:
+        raise HandoutError(Problem(f"cannot be read ({exc.strerror or type(exc).__name__})", file=path)) from None
+    if limit is not None and len(data) > limit:
+        raise HandoutError(Problem(f"larger than {limit // (1024 * 1024)} MB; {too_large}", file=path))
+    return data
 
 
 def write_atomic(path: Path, data: bytes, *, replace: bool = True) -> Path:

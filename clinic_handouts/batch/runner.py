@@ -64,8 +64,6 @@ def run_batch(
         ) from None
     except OSError as exc:
         raise HandoutError(cannot_write(out_dir, exc)) from None
-    if not out_dir.is_dir():
-        raise HandoutError(Problem("is not a folder; give the folder the packets go in", file=out_dir))
     with _only_batch_in(out_dir):
         for result in bad:
             remove_packets_of(out_dir, result.visit_id)

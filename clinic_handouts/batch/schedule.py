@@ -20,7 +20,7 @@ from clinic_handouts.content.ids import shown
 from clinic_handouts.content.loading import plain_message
 from clinic_handouts.content.visits import Visit
 from clinic_handouts.errors import HandoutError, Problem
-from clinic_handouts.files import write_atomic
+from clinic_handouts.files import read_bytes, write_atomic
 
 COLUMNS = (
     "visit_id",
@@ -109,14 +109,7 @@ _CSV_FIELD = {
 
 def read_schedule(path: Path) -> tuple[list[ScheduledVisit], list[RowResult]]:
     """Parse and validate every row of a schedule file; returns the good visits and the bad rows."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise HandoutError(Problem("schedule file not found", file=path)) from None
-    except IsADirectoryError:
-        raise HandoutError(Problem("is a folder; give the schedule's CSV file", file=path)) from None
-    except OSError as exc:
-        raise HandoutError(Problem(f"cannot be read ({exc.strerror or type(exc).__name__})", file=path)) from None
+    data = read_bytes(path, "schedule file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

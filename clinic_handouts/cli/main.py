@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -34,7 +34,6 @@ class Settings:
     clinic: str | None = None
     strict: bool = False
     out_dir: Path | None = None
-    used: set[str] = field(default_factory=set)
 
     def given(self) -> set[str]:
         return {name for name in GLOBAL_FLAGS if getattr(self, name) not in (None, False)}

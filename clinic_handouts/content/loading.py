@@ -23,6 +23,7 @@ from clinic_handouts.content.confine import confine
 from clinic_handouts.content.models import Clinic, Handout
 from clinic_handouts.content.yaml_limits import MAX_BYTES, MAX_DEPTH, check_graph
 from clinic_handouts.errors import HandoutError, Problem
+from clinic_handouts.files import read_bytes
 from clinic_handouts.i18n import is_known_language
 
 Loc = tuple[str | int, ...]
@@ -152,19 +153,7 @@ def read_yaml(path: Path) -> YamlDocument:
 
 def _read_text(path: Path) -> str:
     """The file's text, refused before reading when it is far larger than any handout."""
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise HandoutError(Problem("file not found", file=path)) from None
-    except IsADirectoryError:
-        raise HandoutError(Problem("is a folder; give a YAML file", file=path)) from None
-    except OSError as exc:
-        raise HandoutError(Problem(f"cannot be read ({exc.strerror or type(exc).__name__})", file=path)) from None
-    if len(data) > MAX_BYTES:
-        raise HandoutError(
-            Problem(f"larger than {MAX_BYTES // (1024 * 1024)} MB; a handout is a few kilobytes of YAML", file=path)
-        )
+    data = read_bytes(path, "YAML file", MAX_BYTES, "a handout is a few kilobytes of YAML")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

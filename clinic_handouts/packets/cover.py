@@ -17,9 +17,10 @@ from pikepdf import Array, Dictionary, Name
 from clinic_handouts.content.visits import Visit
 from clinic_handouts.errors import HandoutError, Problem
 from clinic_handouts.i18n import has_catalog
+from clinic_handouts.pdf.accessibility import PT_PER_PX
 from clinic_handouts.pdf.structure import kids, parent_tree_entries
 from clinic_handouts.render.stamp import StampBox
-from clinic_handouts.render.weasyprint_internals import PT_PER_PX, height_of
+from clinic_handouts.render.weasyprint_internals import height_of
 
 
 def likely_cover_pages(visit: Visit, handouts: int, large_print: bool) -> int:

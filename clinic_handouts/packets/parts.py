@@ -37,10 +37,6 @@ class RenderedVariant:
     mcids: tuple[tuple[int, ...], ...]
     findings: tuple[Finding, ...]
 
-    @property
-    def pages(self) -> int:
-        return len(self.mcids)
-
     def open(self) -> TaggedPart:
         pdf = pikepdf.open(io.BytesIO(self.data))
         return TaggedPart(pdf, len(pdf.pages), self.mcids, self.findings)

@@ -26,7 +26,7 @@ from pikepdf import Array, Dictionary, Name
 
 from clinic_handouts.pdf.structure import child_elements, elements_in_order, kids, parent_tree_entries, reachable
 
-#: CSS pixels to PDF points
+#: CSS pixels to PDF points (a CSS pixel is 1/96 inch); WeasyPrint measures its boxes in CSS pixels
 PT_PER_PX = 0.75
 
 PDF_VARIANT = "pdf/a-3u"

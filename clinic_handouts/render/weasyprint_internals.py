@@ -17,10 +17,10 @@ from collections.abc import Iterator
 import weasyprint
 from weasyprint.text.ffi import pango
 
+from clinic_handouts.pdf.accessibility import PT_PER_PX
+
 #: the WeasyPrint releases whose box tree this module was tested with: [first, last] major versions
 TESTED = (70, 70)
-#: CSS pixels to PDF points
-PT_PER_PX = 0.75
 
 
 class UntestedWeasyPrintError(ImportError):
