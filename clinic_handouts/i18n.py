@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import gettext
 import io
-from datetime import date
+from datetime import date, time
 from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -67,6 +67,11 @@ def month_year(value: date, language: str) -> str:
 def long_date(value: date, language: str) -> str:
     """'November 26, 2026' in the reader's language."""
     return format_date(value, "long", locale=language.replace("-", "_"))
+
+
+def short_time(value: time, language: str) -> str:
+    """A time as the language writes it: "9:30 AM" in English, "9:30" in Spanish."""
+    return format_time(value, "short", locale=language.replace("-", "_"))
 
 
 def text_direction(language: str) -> str:

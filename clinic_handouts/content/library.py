@@ -56,6 +56,19 @@ class Project:
         return self.confine(self.root / "handouts")
 
     @property
+    def figures_dir(self) -> Path:
+        """Drawings the handouts print (``figures:``), embedded into the PDF, never linked."""
+        return self.handouts_dir / "figures"
+
+    def figure_path(self, name: str) -> Path:
+        """A figure file by name, which must exist inside ``handouts/figures``."""
+        path = self.figures_dir / name
+        if not path.is_file():
+            known = ", ".join(sorted(p.name for p in self.figures_dir.glob("*.*") if p.suffix in {".svg", ".png"}))
+            raise HandoutError(Problem(f"no figure '{name}' in {self.figures_dir}" + (f"; there are: {known}" if known else "")))
+        return self.confine(path, self.figures_dir)
+
+    @property
     def clinics_dir(self) -> Path:
         return self.confine(self.root / "clinics")
 

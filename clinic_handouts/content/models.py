@@ -9,32 +9,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import (
-    AnyHttpUrl,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    StringConstraints,
-    field_validator,
-    model_validator,
-)
+from pydantic import AnyHttpUrl, Field, PrivateAttr, field_validator, model_validator
 
+from clinic_handouts.content.fields import Colour, PaperSize, ReviewStatus, Strict, Text
+from clinic_handouts.content.parts import ADDED_LISTS, PATIENT_ORDER, Figure, PartKey, Risks, Worksheet
 from clinic_handouts.i18n import N_
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
-PaperSize = Literal["letter", "a4"]
-ReviewStatus = Literal["approved", "sample"]
-
-
-class Strict(BaseModel):
-    """Base of every model: unknown keys are errors, values are not coerced oddly."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+HandoutKind = Literal["treatment", "worksheet"]
 
 # --- handouts --------------------------------------------------------------
 
@@ -197,15 +180,20 @@ class Translation(Strict):
 
 
 class Handout(Strict):
-    """One treatment handout, as written in ``handouts/ID.yaml``."""
+    """One handout, as written in ``handouts/ID.yaml``: a treatment, or a worksheet a patient fills in."""
 
+    kind: HandoutKind = "treatment"
     title: Text
     category: Text
-    sections: StandardSections
+    sections: StandardSections | None = None
     extra_sections: list[ExtraSection] = []
     key_points: list[Text] = Field(default=[], max_length=5)
     before: list[Text] = []
+    day_of: list[Text] = []
     after: list[Text] = []
+    risks: Risks | None = None
+    figures: list[Figure] = []
+    worksheet: Worksheet | None = None
     call_us_if: list[Text] = []
     emergency_if: list[Text] = []
     terms: list[Term] = []
@@ -216,6 +204,55 @@ class Handout(Strict):
 
     _id: str = PrivateAttr(default="")
     _language: str = PrivateAttr(default="en")
+
+    @model_validator(mode="after")
+    def _parts_of_its_kind(self) -> Handout:
+        if self.kind == "treatment" and self.sections is None:
+            raise ValueError("a treatment handout needs 'sections:' (the clinic's text)")
+        if self.kind == "worksheet" and self.worksheet is None:
+            raise ValueError("a worksheet needs 'worksheet:' (instructions, and a log or exercises)")
+        if self.kind == "treatment" and self.worksheet is not None:
+            raise ValueError("'worksheet:' belongs to worksheets: add 'kind: worksheet', or remove it")
+        return self
+
+    def present_sections(self) -> list[tuple[str, Section]]:
+        """The clinic's standard sections this handout has (none for a worksheet)."""
+        return self.sections.present() if self.sections is not None else []
+
+    def added_lines(self) -> list[str]:
+        """Every line written beside the clinic's text, for reading-level and word checks."""
+        lines = [line for part in ADDED_LISTS for line in getattr(self, part)]
+        if self.risks is not None:
+            lines += [*self.risks.common, *self.risks.serious]
+        for figure in self.figures:
+            lines += [figure.caption, *(label.text for label in figure.labels)]
+        if self.worksheet is not None:
+            lines += self.worksheet.instructions
+            if self.worksheet.exercises is not None:
+                lines += [f"{e.name}: {e.how} {e.amount}" for e in self.worksheet.exercises.items]
+        return lines
+
+    @property
+    def review_state(self) -> Literal["reviewed", "partly", "sample"]:
+        """What the clinic has reviewed: all of it, its own text only (``partly``), or nothing yet."""
+        if self.review.status == "sample":
+            return "sample"
+        added = self.added_lines() or self.terms
+        return "partly" if added and self.review.added_parts == "sample" else "reviewed"
+
+    @property
+    def translation_sample(self) -> bool:
+        return self.translation is not None and self.translation.status == "sample"
+
+    @property
+    def unreviewed(self) -> bool:
+        """True when any printed part still awaits review (the clinic's, or a medical translator's)."""
+        return self.review_state != "reviewed" or self.translation_sample
+
+    def printed_parts(self, order: tuple[str, ...] = PATIENT_ORDER) -> list[str]:
+        """The parts this handout has, in ``order``."""
+        sections = dict(self.present_sections())
+        return [key for key in order if key in sections or (key not in STANDARD_KEYS and getattr(self, key))]
 
     @field_validator("key_points")
     @classmethod
@@ -299,11 +336,27 @@ class Clinic(Strict):
     paper: PaperSize = "letter"
     language: str = "en"
     reading_grade_target: float = Field(default=8.0, gt=0, le=16)
+    #: the order handouts print their parts in; parts not named follow in the patient's order
+    order: list[PartKey] = []
+    #: print handouts still awaiting medical review in patient packets (``check`` and ``packet`` say which)
+    print_unreviewed: bool = False
     #: language code -> hours, footer text and logo description in that language
     translations: dict[str, ClinicWording] = {}
 
     _id: str = PrivateAttr(default="")
     _folder: str = PrivateAttr(default="")
+
+    @field_validator("order")
+    @classmethod
+    def _each_part_once(cls, value: list[str]) -> list[str]:
+        twice = sorted({key for key in value if value.count(key) > 1})
+        if twice:
+            raise ValueError("name each part once; named more than once: " + ", ".join(twice))
+        return value
+
+    def part_order(self) -> tuple[str, ...]:
+        """The clinic's order, then the remaining parts in the patient's order."""
+        return (*self.order, *(key for key in PATIENT_ORDER if key not in self.order))
 
     def in_language(self, language: str) -> Clinic:
         """The clinic with its own sentences in ``language`` where it has them."""

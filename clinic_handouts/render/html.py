@@ -22,7 +22,7 @@ from markupsafe import Markup
 from clinic_handouts import i18n
 from clinic_handouts.content.confine import confine
 from clinic_handouts.content.library import Project
-from clinic_handouts.content.models import DEFAULT_HEADINGS, STANDARD_SECTIONS, Clinic, Handout
+from clinic_handouts.content.models import DEFAULT_HEADINGS, STANDARD_KEYS, STANDARD_SECTIONS, Clinic, Handout
 from clinic_handouts.errors import HandoutError, Problem
 from clinic_handouts.render.qr import qr_data_uri, web_address
 from clinic_handouts.render.stamp import stamp_for
@@ -52,6 +52,23 @@ def counter_content(template: str) -> Markup:
         elif part:
             tokens.append(str(css_string(part)))
     return Markup(" ".join(tokens))
+
+
+#: a clock time and its "am"/"pm" in the languages the catalogs cover ("8 am", "8 a. m.", "8 giờ sáng")
+_TIME = r"\d{1,2}(?::\d\d)?(?:\s(?:am|pm|AM|PM|a\.\s?m\.|p\.\s?m\.|giờ\ssáng|giờ\schiều|صباحًا|مساءً))"
+_TIME_RANGE = re.compile(rf"({_TIME})\s(to|a|đến|إلى)\s({_TIME})")
+
+
+def keep_phrases(value: object) -> str:
+    """Short phrases that must not be split over two lines: "8 am to 5 pm", and a last word alone.
+
+    Their spaces become no-break spaces, which print and copy as spaces.
+    """
+    text = str(value)
+    text = re.sub(_TIME, lambda m: m.group().replace(" ", "\u00a0"), text)
+    text = _TIME_RANGE.sub(lambda m: "\u00a0".join(m.groups()), text)
+    head, space, last = text.rpartition(" ")
+    return f"{head}\u00a0{last}" if space and len(last) <= 4 and head else text
 
 
 def display_url(url: object) -> str:
@@ -103,6 +120,8 @@ def environment(search_path: tuple[Path, ...], language: str) -> jinja2.Environm
     env.filters["display_url"] = display_url
     env.filters["month_year"] = lambda d: i18n.month_year(d, language)
     env.filters["long_date"] = lambda d: i18n.long_date(d, language)
+    env.filters["short_time"] = lambda t: i18n.short_time(t, language)
+    env.filters["keep_phrases"] = keep_phrases
     env.filters["isolate"] = isolate if i18n.text_direction(language) == "rtl" else str
     return env
 
@@ -168,6 +187,9 @@ def handout_html(
 ) -> str:
     """The HTML of one handout, standalone or as part of a packet."""
     url = web_address(handout, clinic)
+    pictures = {f.file for f in handout.figures}
+    if handout.worksheet and handout.worksheet.exercises:
+        pictures |= {e.figure for e in handout.worksheet.exercises.items if e.figure}
     return render(
         project,
         "handout.html",
@@ -180,4 +202,7 @@ def handout_html(
         stamp=stamp_for(large_print),
         web_address=url,
         qr=qr_data_uri(url),
+        parts=handout.printed_parts(clinic.part_order()),
+        standard_keys=STANDARD_KEYS,
+        figure_uris={name: data_uri(project.figure_path(name)) for name in sorted(pictures)},
     )

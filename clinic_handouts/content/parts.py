@@ -1,0 +1,134 @@
+"""The parts added beside a clinic's text that are more than lines: figures, risks, worksheets."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from clinic_handouts.content.fields import Percent, Strict, Text, is_plain_file_name
+
+#: Every part a handout can print, in the order a patient lives it: what it is,
+#: is it right for me, before, the day of, after, results, risks, when to call,
+#: the emergency signs, what next. A clinic may set its own order (``Clinic.order``).
+PATIENT_ORDER: tuple[str, ...] = (
+    "key_points",
+    "terms",
+    "conditions",
+    "procedure",
+    "how_it_helps",
+    "benefits",
+    "right_for_me",
+    "worksheet",
+    "before",
+    "day_of",
+    "duration",
+    "after",
+    "results",
+    "risks",
+    "call_us_if",
+    "emergency_if",
+    "if_no_help",
+    "extra_sections",
+)
+PartKey = Literal[
+    "key_points",
+    "terms",
+    "conditions",
+    "procedure",
+    "how_it_helps",
+    "benefits",
+    "right_for_me",
+    "worksheet",
+    "before",
+    "day_of",
+    "duration",
+    "after",
+    "results",
+    "risks",
+    "call_us_if",
+    "emergency_if",
+    "if_no_help",
+    "extra_sections",
+]
+#: The parts written beside the clinic's own text (plain language, reviewed separately).
+ADDED_LISTS = ("key_points", "before", "day_of", "after", "call_us_if", "emergency_if")
+
+
+class FigureLabel(Strict):
+    """A word printed over a drawing, so labels are in the handout's language, not baked into the file."""
+
+    text: Text
+    #: where the label sits, in percent of the picture's width and height
+    x: Percent
+    y: Percent
+    #: which end of the label sits at (x, y)
+    align: Literal["start", "end"] = "start"
+
+
+class Figure(Strict):
+    """A picture (SVG or PNG in ``handouts/figures/``) printed with the part it belongs to."""
+
+    file: Text
+    section: PartKey
+    caption: Text
+    #: what the picture shows, for a reader who cannot see it (the PDF's Figure /Alt)
+    alt: Text
+    labels: list[FigureLabel] = []
+
+    @field_validator("file")
+    @classmethod
+    def _file_in_figures_folder(cls, value: str) -> str:
+        if not is_plain_file_name(value) or not value.lower().endswith((".svg", ".png")):
+            raise ValueError("write the file name of an SVG or PNG in handouts/figures/, e.g. spine.svg")
+        return value
+
+
+class Risks(Strict):
+    """Side effects: the common and expected ones, and the rare but serious ones."""
+
+    common: list[Text] = Field(min_length=1)
+    #: each should match a line of ``emergency_if``; the page points there
+    serious: list[Text] = []
+
+
+class Log(Strict):
+    """A diary table: one row per day, with columns to write in."""
+
+    columns: list[Text] = Field(min_length=2, max_length=8)
+    rows: int = Field(default=14, ge=1, le=62)
+
+
+class Exercise(Strict):
+    """One exercise of a home plan, with a box to tick for each day."""
+
+    name: Text
+    how: Text
+    amount: Text
+    figure: Text | None = None
+
+    @field_validator("figure")
+    @classmethod
+    def _figure_in_figures_folder(cls, value: str | None) -> str | None:
+        if value is not None and not is_plain_file_name(value):
+            raise ValueError("write the file name of an SVG or PNG in handouts/figures/, e.g. bridge.svg")
+        return value
+
+
+class ExercisePlan(Strict):
+    days: int = Field(default=14, ge=1, le=31)
+    items: list[Exercise] = Field(min_length=1, max_length=8)
+
+
+class Worksheet(Strict):
+    """What a patient fills in: a diary (``log``) or an exercise plan (``exercises``), with how to use it."""
+
+    instructions: list[Text] = Field(min_length=1)
+    log: Log | None = None
+    exercises: ExercisePlan | None = None
+
+    @model_validator(mode="after")
+    def _one_tool(self) -> Worksheet:
+        if (self.log is None) == (self.exercises is None):
+            raise ValueError("a worksheet has either 'log:' (a diary) or 'exercises:' (a home plan)")
+        return self
