@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from clinic_handouts import i18n
-from clinic_handouts.checks import readability
+from clinic_handouts.checks import readability, words
 from clinic_handouts.checks.readability import HardSentence, Reading
 from clinic_handouts.content.kinds import MODELS
 from clinic_handouts.content.library import Project
@@ -46,7 +46,7 @@ ACTION_PARTS: dict[str, str] = {
     "emergency_if": "say when to call 911 or go to the emergency room",
 }
 #: The parts written beside the clinic's own text, graded separately.
-ADDED_PARTS = ("key_points", "before", "after", "call_us_if", "emergency_if", "terms")
+ADDED_PARTS = ("key_points", "before", "day_of", "after", "risks", "call_us_if", "emergency_if", "terms", "worksheet")
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,8 @@ class CheckReport:
     today: date
     clinic: str
     grade_target: float
+    #: the clinic's ``print_unreviewed``: when False, unreviewed handouts are named as kept out of packets
+    print_unreviewed: bool = True
     files: list[CheckedFile] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     handouts: list[HandoutReport] = field(default_factory=list)
@@ -159,7 +161,8 @@ def check(
     """Check every file under ``paths`` (default: handouts/, clinics/, examples/)."""
     report = CheckReport(today or date.today(), clinic_ref, DEFAULT_GRADE_TARGET)
     try:
-        report.grade_target = load_clinic(project.clinic_folder(clinic_ref)).reading_grade_target
+        clinic = load_clinic(project.clinic_folder(clinic_ref))
+        report.grade_target, report.print_unreviewed = clinic.reading_grade_target, clinic.print_unreviewed
     except HandoutError as exc:
         report.findings += [Finding("error", p) for p in exc.problems]
     for path in yaml_files(default_paths(project) if paths is None else paths):
@@ -197,10 +200,9 @@ def _check_file(path: Path, report: CheckReport, models: Mapping[str, type[BaseM
 
 def _handout_report(handout: Handout, document: YamlDocument, report: CheckReport) -> HandoutReport:
     path, language = document.path, handout.language
-    clinic_text = [b.words for _, s in handout.sections.present() for b in s.content]
+    clinic_text = [b.words for _, s in handout.present_sections() for b in s.content]
     clinic_text += [b.words for extra in handout.extra_sections for b in extra.content]
-    added_text = [*handout.key_points, *handout.before, *handout.after, *handout.call_us_if, *handout.emergency_if]
-    added_text += [f"{t.term}: {t.definition}" for t in handout.terms]
+    added_text = [*handout.added_lines(), *(f"{t.term}: {t.definition}" for t in handout.terms)]
     clinic_text, added_text = _written(clinic_text), _written(added_text)  # placeholders are not prose
     sections = readability.assess(clinic_text, language)
     added = readability.assess(added_text, language)
@@ -225,10 +227,19 @@ def _handout_report(handout: Handout, document: YamlDocument, report: CheckRepor
             f"review overdue since {review.next_review_due}; review the content and update review:",
         )
     for part, advice in ACTION_PARTS.items():
-        if not getattr(handout, part):
+        if not getattr(handout, part) and not (handout.kind == "worksheet" and part in {"before", "after"}):
             warn((part,), f"missing; {advice} (patients need to know what to do next)")
     for loc in _placeholders(document.data, ()):
         warn(loc, "placeholder text left; write the real text or remove it")
+    for finding in words.findings(document.data, [t.term for t in handout.terms], language):
+        warn(finding.loc, finding.message)
+    if handout.unreviewed and not report.print_unreviewed:
+        warn(
+            ("review", "status"),
+            f"not yet reviewed: clinic '{report.clinic}' keeps it out of patient packets "
+            "(print_unreviewed is false in its clinic.yaml)",
+        )
+    _check_figures(handout, document, report)
 
     translations = None
     if language == "en":
@@ -264,6 +275,21 @@ def _handout_report(handout: Handout, document: YamlDocument, report: CheckRepor
         tuple(readability.hardest(clinic_text + added_text, language)),
         translations,
     )
+
+
+def _check_figures(handout: Handout, document: YamlDocument, report: CheckReport) -> None:
+    """Every drawing a handout names must be a file in handouts/figures (else it cannot build)."""
+    folder = document.path.parent / "figures"
+    named: list[tuple[Loc, str]] = [(("figures", i, "file"), f.file) for i, f in enumerate(handout.figures)]
+    if handout.worksheet and handout.worksheet.exercises:
+        items = handout.worksheet.exercises.items
+        named += [(("worksheet", "exercises", "items", i, "figure"), e.figure) for i, e in enumerate(items) if e.figure]
+    for loc, name in named:
+        if not (folder / name).is_file():
+            line, column = document.locate(loc)
+            message = f"no figure '{name}' in {folder}: add the file, or correct the name"
+            where = ".".join(map(str, loc))
+            report.findings.append(Finding("error", Problem(message, document.path, line, column, where)))
 
 
 def _written(texts: list[str]) -> list[str]:

@@ -65,7 +65,8 @@ class Project:
         path = self.figures_dir / name
         if not path.is_file():
             known = ", ".join(sorted(p.name for p in self.figures_dir.glob("*.*") if p.suffix in {".svg", ".png"}))
-            raise HandoutError(Problem(f"no figure '{name}' in {self.figures_dir}" + (f"; there are: {known}" if known else "")))
+            there = f"; there are: {known}" if known else ""
+            raise HandoutError(Problem(f"no figure '{name}' in {self.figures_dir}{there}"))
         return self.confine(path, self.figures_dir)
 
     @property

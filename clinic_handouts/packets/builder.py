@@ -49,6 +49,16 @@ from clinic_handouts.render.stamp import StampBox, stamp_for
 from clinic_handouts.render.weasyprint_internals import split_by_class
 
 
+def unreviewed_refusal(handout: Handout, clinic: Clinic) -> str:
+    """Why a handout is kept out of patient packets, and the two ways to let it in."""
+    what = "its translation" if handout.review_state == "reviewed" else "its content"
+    return (
+        f"handout '{handout.id}' ({handout.language}) is not yet reviewed ({what} is sample content), and "
+        f"clinic '{clinic.id}' prints only reviewed handouts in patient packets: review it and set its "
+        "review status to approved, or set 'print_unreviewed: true' in the clinic's clinic.yaml"
+    )
+
+
 def _at(problem: Problem, field: str) -> Problem:
     """A problem about one of the visit's references names that field (a visit file can then show its line)."""
     return problem if problem.file or problem.field else Problem(problem.message, field=field)
@@ -111,9 +121,13 @@ class PacketBuilder:
         handouts = []
         for index, handout_id in enumerate(visit.handouts):
             try:
-                handouts.append(self.handout(handout_id, visit.patient.language))
+                handout = self.handout(handout_id, visit.patient.language)
             except HandoutError as exc:
                 problems += [_at(p, f"handouts.{index}") for p in exc.problems]
+                continue
+            handouts.append(handout)
+            if clinic is not None and not clinic.print_unreviewed and handout[0].unreviewed:
+                problems.append(Problem(unreviewed_refusal(handout[0], clinic), field=f"handouts.{index}"))
         if problems or clinic is None:
             raise HandoutError(problems)
         return clinic, handouts
