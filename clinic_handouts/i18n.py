@@ -64,9 +64,15 @@ def month_year(value: date, language: str) -> str:
     return format_skeleton("yMMMM", value, locale=language.replace("-", "_"))
 
 
+#: Long date patterns where the CLDR data Babel ships reads wrongly to patients
+#: (Vietnamese "1 tháng 11, 2026": the year needs "năm").
+LONG_DATE_PATTERNS = {"vi": "d 'tháng' M 'năm' y"}
+
+
 def long_date(value: date, language: str) -> str:
     """'November 26, 2026' in the reader's language."""
-    return format_date(value, "long", locale=language.replace("-", "_"))
+    pattern = LONG_DATE_PATTERNS.get(language.split("-")[0], "long")
+    return format_date(value, pattern, locale=language.replace("-", "_"))
 
 
 def short_time(value: time, language: str) -> str:

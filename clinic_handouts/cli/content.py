@@ -64,7 +64,7 @@ def check_command(
     if json_out:
         click.echo(json.dumps(as_json(report, strict), indent=2, ensure_ascii=False))
     else:
-        print_report(report, Console(), strict)
+        print_report(report, Console(emoji=False, highlight=False), strict)
     return 1 if report.failed(strict) else 0
 
 

@@ -10,7 +10,8 @@ from clinic_handouts.content.fields import Percent, Strict, Text, is_plain_file_
 
 #: Every part a handout can print, in the order a patient lives it: what it is,
 #: is it right for me, before, the day of, after, results, risks, when to call,
-#: the emergency signs, what next. A clinic may set its own order (``Clinic.order``).
+#: the emergency signs, what next. A worksheet's table comes last, on a page of its own,
+#: so it can be copied. A clinic may set its own order (``Clinic.order``).
 PATIENT_ORDER: tuple[str, ...] = (
     "key_points",
     "terms",
@@ -19,7 +20,6 @@ PATIENT_ORDER: tuple[str, ...] = (
     "how_it_helps",
     "benefits",
     "right_for_me",
-    "worksheet",
     "before",
     "day_of",
     "duration",
@@ -30,6 +30,7 @@ PATIENT_ORDER: tuple[str, ...] = (
     "emergency_if",
     "if_no_help",
     "extra_sections",
+    "worksheet",
 )
 PartKey = Literal[
     "key_points",
@@ -39,7 +40,6 @@ PartKey = Literal[
     "how_it_helps",
     "benefits",
     "right_for_me",
-    "worksheet",
     "before",
     "day_of",
     "duration",
