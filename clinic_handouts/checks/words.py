@@ -46,23 +46,30 @@ class WordFinding:
 
 
 def prose(data: Any) -> list[tuple[Loc, str]]:
-    """The strings a handout prints, with where they are in the YAML, in the order a patient reads them."""
+    """The strings a handout prints, with where they are in the YAML, in the order a patient reads them.
+
+    The clinic's sections take their places among the added parts; a drawing prints with its section.
+    """
     if not isinstance(data, dict):
         return []
-    rank = {key: index for index, key in enumerate(PATIENT_ORDER)}
-    keys = sorted(
-        (k for k in data if isinstance(k, str) and k not in NOT_PROSE),
-        key=lambda k: -1 if k in {"title", "category"} else rank.get(k, len(rank)),
-    )
-    out: list[tuple[Loc, str]] = []
-    for key in keys:
-        value = data[key]
+    rank = {key: float(index) for index, key in enumerate(PATIENT_ORDER)}
+    last = float(len(rank))
+    placed: list[tuple[float, Loc, str]] = []
+    for key, value in data.items():
+        if not isinstance(key, str) or key in NOT_PROSE:
+            continue
         if key == "sections" and isinstance(value, dict):
-            for section in sorted(value, key=lambda s: rank.get(s, len(rank))):
-                out += _strings(value[section], ("sections", section))
+            for section, content in value.items():
+                placed += [(rank.get(section, last), loc, t) for loc, t in _strings(content, ("sections", section))]
+        elif key == "figures" and isinstance(value, list):
+            for index, figure in enumerate(value):
+                where = rank.get(figure.get("section"), last) + 0.5 if isinstance(figure, dict) else last
+                placed += [(where, loc, t) for loc, t in _strings(figure, ("figures", index))]
         else:
-            out += _strings(value, (key,))
-    return out
+            where = -1.0 if key in {"title", "category"} else rank.get(key, last)
+            placed += [(where, loc, t) for loc, t in _strings(value, (key,))]
+    placed.sort(key=lambda entry: entry[0])  # stable: the file's order within a part
+    return [(loc, text) for _, loc, text in placed]
 
 
 def _strings(data: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:

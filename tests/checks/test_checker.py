@@ -288,3 +288,16 @@ def test_unknown_language_code_is_an_error_not_a_missing_translation(scratch_pro
         f"error: {bad}: 'yy' is not a known language code; name translations ID.LANG.yaml, e.g. botox.es.yaml" in found
     )
     assert not any("'yy' translation" in line for line in found)
+
+
+def test_locations_print_as_typed_not_as_emoji(scratch_project: Project, capsys):
+    # rich turns ":100:" into an emoji unless told not to; a location must print as "file:100:5"
+    path = scratch_project.handouts_dir / "botox.yaml"
+    lines = path.read_text().splitlines()
+    at = lines.index("after:") + 1
+    lines.insert(at, "  - Watch for paresthesia.")  # an uncommon word no term defines
+    path.write_text("\n".join(["# padding"] * (99 - at) + lines) + "\n")
+    main(["--root", str(scratch_project.root), "check", str(path)])
+    out = capsys.readouterr().out
+    assert "botox.yaml:100:" in out.replace("\n", "")
+    assert "\N{HUNDRED POINTS SYMBOL}" not in out
