@@ -19,14 +19,14 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from clinic_handouts.batch import worker
 from clinic_handouts.batch.cache import VariantCache
 from clinic_handouts.batch.schedule import BatchReport, RowResult, ScheduledVisit, read_schedule, write_manifest
-from clinic_handouts.batch.worker import VariantResult, Worker, failed, remove_packets_of
+from clinic_handouts.batch.worker import VariantResult, Worker, failed, remove_packets_of, stale_note
 from clinic_handouts.content.library import Project
 from clinic_handouts.errors import HandoutError, Problem
 from clinic_handouts.files import cannot_write
@@ -65,22 +65,40 @@ def run_batch(
     except OSError as exc:
         raise HandoutError(cannot_write(out_dir, exc)) from None
     with _only_batch_in(out_dir):
+        results = []
         for result in bad:
-            remove_packets_of(out_dir, result.visit_id)
+            note = stale_note(out_dir, remove_packets_of(out_dir, result.visit_id))
+            result = replace(result, error=f"{result.error}{note}") if note else result
+            results.append(result)
             if on_result:
                 on_result(result)
         # Earliest appointments first, so the first patients' packets are ready first.
         ordered = sorted(good, key=lambda s: (s.visit.date, s.visit.time or dt.time.max, s.row))
-        results = list(bad)
         for result in _run(project, ordered, out_dir, jobs, duplex, strict, fhir, cache):
             results.append(result)
             if on_result:
                 on_result(result)
         results.sort(key=lambda r: r.row)
-        write_manifest(out_dir, results)
+        try:
+            write_manifest(out_dir, results)
+        except HandoutError as exc:
+            raise HandoutError([_with_outcome(p, results, out_dir) for p in exc.problems]) from None
     if cache:
         cache.prune()
     return BatchReport(results, time.perf_counter() - started)
+
+
+def _with_outcome(problem: Problem, results: list[RowResult], out_dir: Path) -> Problem:
+    """The manifest's problem, saying what the batch did meanwhile (it is the only record of it now),
+    and which earlier packets of the failed rows are still there to be kept from the printer."""
+    report = BatchReport(results, 0.0)
+    done = f"{len(results) - len(report.failed)} of {len(results)} packets were written"
+    if report.failed:
+        done += f", rows {', '.join(str(r.row) for r in report.failed)} failed"
+        stuck = [p for r in report.failed for p in remove_packets_of(out_dir, r.visit_id)]
+        if stuck:
+            done += f"; do not print the earlier run's {', '.join(sorted(p.name for p in stuck))}"
+    return replace(problem, message=f"{problem.message} ({done}; no manifest)")
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ gets its packet.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -212,4 +213,13 @@ def write_manifest(out_dir: Path, results: list[RowResult]) -> Path:
     """``manifest.json``: one entry per row of the schedule, in row order."""
     entries = [r.manifest_entry() for r in sorted(results, key=lambda r: r.row)]
     manifest = json.dumps(entries, indent=2, ensure_ascii=False) + "\n"
-    return write_atomic(out_dir / "manifest.json", manifest.encode("utf-8"))
+    path = out_dir / "manifest.json"
+    try:
+        return write_atomic(path, manifest.encode("utf-8"))
+    except HandoutError as exc:
+        with contextlib.suppress(OSError):  # an earlier run's manifest must not pass for this run's
+            path.unlink(missing_ok=True)
+        if not path.exists():
+            raise
+        stale = "; the manifest.json there is an earlier run's, not this one's"
+        raise HandoutError([Problem(p.message + stale, file=p.file) for p in exc.problems]) from None

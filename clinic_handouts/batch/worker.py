@@ -22,7 +22,7 @@ from clinic_handouts.batch.schedule import RowResult, ScheduledVisit
 from clinic_handouts.content.ids import is_valid
 from clinic_handouts.content.library import Project
 from clinic_handouts.content.visits import Visit
-from clinic_handouts.errors import HandoutError
+from clinic_handouts.errors import HandoutError, Problem
 from clinic_handouts.files import write_atomic
 from clinic_handouts.packets.builder import PacketBuilder
 from clinic_handouts.packets.fhir import write_document_reference
@@ -55,17 +55,39 @@ def visit_time(visit: Visit) -> str | None:
 
 
 def failed(item: ScheduledVisit, out_dir: Path, reason: str) -> RowResult:
-    """An error row; a packet left from an earlier run for this visit is removed, so it cannot be printed."""
-    remove_packets_of(out_dir, item.visit.visit_id)
+    """An error row; a packet left from an earlier run for this visit is removed, so it cannot be printed
+    (or, when the folder no longer lets it go, the row says so)."""
+    reason += stale_note(out_dir, remove_packets_of(out_dir, item.visit.visit_id))
     return RowResult(item.row, item.visit.visit_id, "error", error=reason, time=visit_time(item.visit))
 
 
-def remove_packets_of(out_dir: Path, visit_id: str) -> None:
-    """Remove any packet (and FHIR record) an earlier run left for this visit, whatever its date was then."""
+def remove_packets_of(out_dir: Path, visit_id: str) -> list[Path]:
+    """Remove any packet (and FHIR record) an earlier run left for this visit, whatever its date was then;
+    returns those that could not be removed (the folder turned read-only), never raises."""
     if not is_valid(visit_id, "visit"):
-        return  # nothing can be named after an invalid id
+        return []  # nothing can be named after an invalid id
+    stuck = []
     for path in [*out_dir.glob(f"????-??-??_{visit_id}.pdf"), *out_dir.glob(f"????-??-??_{visit_id}.fhir.json")]:
-        path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            stuck.append(path)
+    return stuck
+
+
+def stale_note(out_dir: Path, stuck: list[Path]) -> str:
+    """What a failed row adds about an earlier run's files it could not remove ("" if none)."""
+    if not stuck:
+        return ""
+    names = ", ".join(sorted(p.name for p in stuck))
+    return f"; an earlier run's {names} could not be removed from {out_dir}: do not print it"
+
+
+def row_message(problem: Problem, out_dir: Path) -> str:
+    """A problem as one manifest line: a file the batch could not write is named with its folder."""
+    if problem.file is not None and Path(problem.file).parent == out_dir:
+        return str(problem)
+    return problem.message
 
 
 class Worker:
@@ -106,9 +128,10 @@ class Worker:
                 else None
             )
         except HandoutError as exc:
-            return failed(item, out_dir, "; ".join(p.message for p in exc.problems))
+            return failed(item, out_dir, "; ".join(row_message(p, out_dir) for p in exc.problems))
         except OSError as exc:
-            return failed(item, out_dir, f"could not write the packet: {exc.strerror or type(exc).__name__}")
+            reason = exc.strerror or type(exc).__name__
+            return failed(item, out_dir, f"could not write the packet into {out_dir}: {reason}")
         except Exception as exc:  # a bug: keep the other visits going, show where it happened
             return failed(item, out_dir, internal_error(f"row {item.row}, visit {visit.visit_id}", exc))
         return RowResult(

@@ -36,6 +36,7 @@ from clinic_handouts.packets.cover import (
     drop_last_page,
     identity_sheet_height,
     likely_cover_pages,
+    spell_out_name,
     unlink_page,
 )
 from clinic_handouts.packets.forms import band
@@ -189,7 +190,7 @@ class PacketBuilder:
         with collect_warnings() as warnings:
             parts = [self._part(v, rendered or {}) for v in self.variants(visit, paper, large_print)]
             cover = self._lay_out_cover(visit, clinic, handouts, parts, paper, duplex, stamp, large)
-            cover_part, identity = self._tag_cover(cover, stamp)
+            cover_part, identity = self._tag_cover(cover, visit.patient.name)
             lines = self._page_lines(clinic, cover_language(visit), paper, large, cover.total)
             finished = assemble(
                 cover_part, identity, lines, cover.items, parts, stamp, cover.identity_height, visit.date
@@ -271,12 +272,14 @@ class PacketBuilder:
             )
         return _Cover(document, cover_pages, items, total, height)
 
-    def _tag_cover(self, cover: _Cover, stamp: StampBox) -> tuple[TaggedPart, pikepdf.Object]:
+    def _tag_cover(self, cover: _Cover, name: str) -> tuple[TaggedPart, pikepdf.Object]:
         """One tagged write for the cover and the identifiers' sheet; the sheet then leaves the structure
-        tree and the page list, and stays as a drawing to stamp on every page."""
+        tree and the page list, and stays as a drawing to stamp on every page. The patient's name gets
+        /ActualText, so it reads back as written in scripts whose glyphs do not (Devanagari, Bengali)."""
         pdf = pikepdf.open(io.BytesIO(pdf_bytes(cover.document, compress=False)))  # compressed once, in the packet
         unlink_page(pdf, pdf.pages[cover.pages])
         make_accessible(pdf)
+        spell_out_name(pdf, cover.document, name)
         identity = band(pdf, pdf.pages[cover.pages], 0, cover.identity_height)
         drop_last_page(pdf)
         return checked_part(pdf), identity

@@ -18,9 +18,10 @@ from clinic_handouts.content.visits import Visit
 from clinic_handouts.errors import HandoutError, Problem
 from clinic_handouts.i18n import has_catalog
 from clinic_handouts.pdf.accessibility import PT_PER_PX
+from clinic_handouts.pdf.actual_text import add_actual_text
 from clinic_handouts.pdf.structure import kids, parent_tree_entries
 from clinic_handouts.render.stamp import StampBox
-from clinic_handouts.render.weasyprint_internals import height_of
+from clinic_handouts.render.weasyprint_internals import height_of, text_of
 
 
 def likely_cover_pages(visit: Visit, handouts: int, large_print: bool) -> int:
@@ -57,6 +58,22 @@ def identity_sheet_height(document: weasyprint.Document, stamp: StampBox) -> flo
             )
         )
     return identifiers
+
+
+def shows_name(text: str, name: str) -> bool:
+    """Whether a text box shows the name, or whole words of it (a name wrapped onto two lines)."""
+    shown, name = " ".join(text.split()), " ".join(name.split())
+    return bool(shown) and (name in shown or f" {shown} " in f" {name} ")
+
+
+def spell_out_name(pdf: pikepdf.Pdf, document: weasyprint.Document, name: str) -> int:
+    """Make the patient's name read back as written (``pdftotext``, copy and paste) on the cover and on
+    the identifiers' sheet, whatever its script: the text boxes showing it get /ActualText
+    (``pdf.actual_text``). ``pdf`` is ``document`` as written; returns how many boxes got it."""
+    return sum(
+        add_actual_text(pdf, page, text_of(laid_out), lambda text: shows_name(text, name))
+        for page, laid_out in zip(pdf.pages, document.pages, strict=True)
+    )
 
 
 def unlink_page(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:

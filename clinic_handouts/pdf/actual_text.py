@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import Counter
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -43,6 +43,10 @@ _BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
 _BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
 _HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
 _RANGE = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f\s]*>|\[[^\]]*\])")
+
+
+#: one instruction of a content stream, as pikepdf parses it
+Instruction = pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage
 
 
 @dataclass(frozen=True)
@@ -99,9 +103,7 @@ def _shown(operands: list[pikepdf.Object], operator: str) -> list[bytes]:
     return [bytes(operands[-1])] if operands and isinstance(operands[-1], pikepdf.String) else []
 
 
-def drawn_texts(
-    instructions: list[pikepdf.ContentStreamInstruction], resources: pikepdf.Object
-) -> list[DrawnText]:
+def drawn_texts(instructions: list[Instruction], resources: pikepdf.Object | None) -> list[DrawnText]:
     """Every innermost marked-content sequence that shows text, in content order, with its decoded text."""
     fonts: dict[str, _Font] = {}
     font_resources = resources.get("/Font", Dictionary()) if resources is not None else Dictionary()
@@ -138,26 +140,40 @@ def similarity(drawn: str, text: str) -> float:
     )
 
 
+def right_to_left(text: str) -> bool:
+    """Whether a text holds right-to-left letters (Arabic, Hebrew...)."""
+    return any(unicodedata.bidirectional(char) in ("R", "AL") for char in text)
+
+
 def assign(drawn: list[str], laid_out: list[str], wanted: Callable[[str], bool]) -> dict[int, str]:
     """Which drawn sequence (by index) should read as which wanted laid-out text.
 
-    Sequences that already read exactly as some laid-out text are taken by it; each wanted text that
-    no sequence reads as goes to the most similar sequence left, if similar enough.
+    A glyph run can decode exactly and still read back wrongly (Bengali: "সু মিত্রা", the pre-base
+    vowel sign drawn first splits the word), so every wanted text gets one: first a sequence that
+    decodes as it, else the most similar one that no other laid-out text decodes as, if similar
+    enough. Right-to-left text is left alone: readers order its glyphs themselves and read them
+    right, while poppler would reverse an /ActualText given in logical order.
     """
-    unread = Counter(laid_out)
-    free = []
+    wanted_here = [wanted(text) and not right_to_left(text) for text in laid_out]
+    by_text: dict[str, list[int]] = {}
     for index, text in enumerate(drawn):
-        if unread[text] > 0:
-            unread[text] -= 1
-        else:
-            free.append(index)
+        by_text.setdefault(text, []).append(index)
+    taken: set[int] = set()
     chosen: dict[int, str] = {}
-    for text in laid_out:
-        if not wanted(text) or unread[text] <= 0:
-            continue
-        unread[text] -= 1
-        scored = sorted(((similarity(drawn[i], text), i) for i in free if i not in chosen), reverse=True)
+    unmatched = []
+    for text, want in zip(laid_out, wanted_here, strict=True):
+        exact = by_text.get(text)
+        if exact:
+            index = exact.pop(0)
+            taken.add(index)
+            if want:
+                chosen[index] = text
+        elif want:
+            unmatched.append(text)
+    for text in unmatched:
+        scored = sorted(((similarity(drawn[i], text), i) for i in range(len(drawn)) if i not in taken), reverse=True)
         if scored and scored[0][0] >= MIN_SIMILARITY:
+            taken.add(scored[0][1])
             chosen[scored[0][1]] = text
     return chosen
 
@@ -179,7 +195,7 @@ def add_actual_text(pdf: pikepdf.Pdf, page: pikepdf.Page, laid_out: list[str], w
         return 0
     opening: dict[int, str] = {drawn[i].begin: text for i, text in chosen.items()}
     closing = {drawn[i].end for i in chosen}
-    rewritten: list[pikepdf.ContentStreamInstruction] = []
+    rewritten: list[Instruction] = []
     for index, instruction in enumerate(instructions):
         if index in closing:
             rewritten.append(pikepdf.ContentStreamInstruction([], Operator("EMC")))
