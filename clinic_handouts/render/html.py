@@ -71,6 +71,11 @@ def keep_phrases(value: object) -> str:
     return f"{head}\u00a0{last}" if space and len(last) <= 4 and head else text
 
 
+def url_parts(url: object) -> list[str]:
+    """A web address cut after each "/": the only places it may wrap (never at its hyphens)."""
+    return re.findall(r"[^/]*/+|[^/]+$", str(url))
+
+
 def display_url(url: object) -> str:
     """A web address as people read it aloud: no scheme, no trailing slash."""
     text = re.sub(r"^https?://", "", str(url))
@@ -122,6 +127,7 @@ def environment(search_path: tuple[Path, ...], language: str) -> jinja2.Environm
     env.filters["long_date"] = lambda d: i18n.long_date(d, language)
     env.filters["short_time"] = lambda t: i18n.short_time(t, language)
     env.filters["keep_phrases"] = keep_phrases
+    env.filters["url_parts"] = url_parts
     env.filters["isolate"] = isolate if i18n.text_direction(language) == "rtl" else str
     return env
 
