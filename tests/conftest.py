@@ -16,11 +16,14 @@ temporary folder per test (``CLINIC_HANDOUTS_CACHE``), and the session fails if 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
+import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -277,6 +280,44 @@ def printed(project: Project) -> Callable[..., Printed]:
     return get
 
 
+# --- output of a module's shared run ---------------------------------------------
+
+
+@contextlib.contextmanager
+def output_of_every_process(path: Path):
+    """Everything written to the standard output and error (the forked workers' too), and every log
+    record from DEBUG up, into ``path`` while the block runs (capfd and caplog, for a module fixture)."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with path.with_suffix(".fd").open("wb") as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        out = io.TextIOWrapper(os.fdopen(os.dup(1), "wb"), encoding="utf-8", write_through=True)
+        err = io.TextIOWrapper(os.fdopen(os.dup(2), "wb"), encoding="utf-8", write_through=True)
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                yield
+        finally:
+            out.close()
+            err.close()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            root.removeHandler(handler)
+            root.setLevel(level)
+            handler.close()
+
+
 # --- reading PDFs ------------------------------------------------------------------
 
 
@@ -314,16 +355,22 @@ def seed_sentences(seed: Path = SEED) -> list[str]:
     return [normalise(s) for s in sentences]
 
 
-#: the slowest test files, started first so that two workers finish together (longest job first)
+#: the slowest test files (wall time, measured with two workers), started first so that two workers finish
+#: together (longest job first); a file not in the list starts after these, in collection order
 SLOW_FIRST = (
     "tests/web/test_station.py",
-    "tests/test_i18n.py",
     "tests/test_shipped_library.py",
+    "tests/test_i18n.py",
+    "tests/packets/test_actual_text.py",
     "tests/batch/test_cache.py",
-    "tests/pdf/test_accessibility.py",
-    "tests/attacks/test_hostile_schedules.py",
     "tests/packets/test_builder.py",
+    "tests/pdf/test_accessibility.py",
+    "tests/cli/test_main.py",
     "tests/packaging/test_wheel.py",
+    "tests/render/test_renderer.py",
+    "tests/render/test_guide_parts.py",
+    "tests/attacks/test_hostile_schedules.py",
+    "tests/batch/test_runner.py",
 )
 
 

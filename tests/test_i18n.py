@@ -526,8 +526,14 @@ def test_batch_summary_names_visits_and_handouts_never_patients():
 # --- check -----------------------------------------------------------------------------
 
 
-def test_check_reports_languages_per_handout(project: Project):
-    report = check(project, [project.handouts_dir], today=date(2026, 11, 26))
+@pytest.fixture(scope="module")
+def library_check(project: Project):
+    """``check`` of the fixture project's handouts, once for the tests that read its report."""
+    return check(project, [project.handouts_dir], today=date(2026, 11, 26))
+
+
+def test_check_reports_languages_per_handout(library_check):
+    report = library_check
     assert report.count("error") == 0
     by_id = {h.id: h.translations for h in report.handouts if h.language == "en"}
     assert by_id["botox"].present == ("ar", "es", "vi") and by_id["botox"].missing == ()
@@ -535,12 +541,12 @@ def test_check_reports_languages_per_handout(project: Project):
     assert all(t.outdated == () for t in by_id.values())
 
 
-def test_check_table_and_json_show_translations(project: Project):
+def test_check_table_and_json_show_translations(library_check):
     from rich.console import Console
 
     from clinic_handouts.checks.report import as_json, print_report
 
-    report = check(project, [project.handouts_dir], today=date(2026, 11, 26))
+    report = library_check
     data = as_json(report)
     [botox] = [h for h in data["handouts"] if h["id"] == "botox" and h["language"] == "en"]
     assert botox["translations"] == {"present": ["ar", "es", "vi"], "missing": [], "outdated": []}

@@ -60,19 +60,36 @@ def page_validation_findings(data: bytes) -> list[str]:
     return findings
 
 
-def ghostscript_errors(data: bytes) -> str | None:
-    """None when Ghostscript reads every page with -dPDFSTOPONERROR; else what it said."""
+GHOSTSCRIPT_STRICT = ("-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-dPDFSTOPONERROR", "-sDEVICE=nullpage")
+
+
+def _ghostscript(paths: list[Path]) -> str | None:
+    """None when Ghostscript reads every page of every file with -dPDFSTOPONERROR; else what it said."""
     gs = shutil.which("gs")
     assert gs, "Ghostscript (gs) is not installed; scripts/setup.sh installs it"
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
-        Path(handle.name).write_bytes(data)
-        done = subprocess.run(
-            [gs, "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-dPDFSTOPONERROR", "-sDEVICE=nullpage", handle.name],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    done = subprocess.run(
+        [gs, *GHOSTSCRIPT_STRICT, *map(str, paths)], capture_output=True, text=True, timeout=120 * len(paths)
+    )
     return None if done.returncode == 0 and not done.stdout.strip() else (done.stdout + done.stderr)[-2000:]
+
+
+def ghostscript_errors(data: bytes) -> str | None:
+    """None when Ghostscript reads every page with -dPDFSTOPONERROR; else what it said."""
+    return ghostscript_errors_each([data])[0]
+
+
+def ghostscript_errors_each(files: list[bytes]) -> list[str | None]:
+    """``ghostscript_errors`` of each file, with one Ghostscript run for all of them when all are clean.
+
+    Ghostscript reads the files one after the other in one process; any error (it stops there) or any
+    message makes every file be read again on its own, so that each file gets its own verdict."""
+    with tempfile.TemporaryDirectory() as folder:
+        paths = [Path(folder) / f"{n}.pdf" for n in range(len(files))]
+        for path, data in zip(paths, files, strict=True):
+            path.write_bytes(data)
+        if len(paths) > 1 and _ghostscript(paths) is None:
+            return [None] * len(paths)
+        return [_ghostscript([path]) for path in paths]
 
 
 def assert_independently_valid(data: bytes) -> None:

@@ -12,11 +12,15 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from clinic_handouts.cli.main import main
 from clinic_handouts.content.library import Project
 
 pytestmark = pytest.mark.attack
+
+#: a one-page handout, quick to render, for the faults of writing its file (which handout does not matter)
+TINY = str(FIXTURES / "tiny.yaml")
 
 BOMB = "\n".join(
     [
@@ -175,7 +179,7 @@ def test_a_clinic_template_linked_to_a_system_file_never_reaches_the_pdf(scratch
     ],
 )
 def test_output_paths_the_system_refuses(output: str, expected: str, scratch_project: Project, capsys):
-    assert main(["--root", str(scratch_project.root), "handout", "botox", "-o", output]) == 1
+    assert main(["--root", str(scratch_project.root), "handout", TINY, "-o", output]) == 1
     (line,) = _errors(capsys.readouterr().err)
     assert expected in line, line
     assert not (scratch_project.root / "handouts" / "x.yaml").exists()
@@ -196,7 +200,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path: Path, monkeypatch,
 
     monkeypatch.setattr(os, "fsync", full)
     out = tmp_path / "b.pdf"
-    assert main(["handout", "botox", "-o", str(out)]) == 1
+    assert main(["handout", TINY, "-o", str(out)]) == 1
     (line,) = _errors(capsys.readouterr().err)
     assert "disk is full" in line and str(out) in line
     assert list(tmp_path.iterdir()) == []

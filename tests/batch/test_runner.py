@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import logging
-import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import assert_conformant, pdf_text
+from conftest import assert_conformant, output_of_every_process, pdf_text
 from pypdf import PdfReader
 
 from clinic_handouts.batch.schedule import read_schedule
@@ -64,41 +59,6 @@ def write_schedule(path: Path) -> Path:
 @pytest.fixture
 def schedule(tmp_path: Path) -> Path:
     return write_schedule(tmp_path / "schedule.csv")
-
-
-@contextlib.contextmanager
-def output_of_every_process(path: Path):
-    """Everything written to the standard output and error (the forked workers' too), and every log
-    record from DEBUG up, into ``path`` while the block runs (capfd and caplog, for a module fixture)."""
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setLevel(logging.DEBUG)
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = [os.dup(1), os.dup(2)]
-    with path.with_suffix(".fd").open("wb") as sink:
-        os.dup2(sink.fileno(), 1)
-        os.dup2(sink.fileno(), 2)
-        out = io.TextIOWrapper(os.fdopen(os.dup(1), "wb"), encoding="utf-8", write_through=True)
-        err = io.TextIOWrapper(os.fdopen(os.dup(2), "wb"), encoding="utf-8", write_through=True)
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                yield
-        finally:
-            out.close()
-            err.close()
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for fd in saved:
-                os.close(fd)
-            root.removeHandler(handler)
-            root.setLevel(level)
-            handler.close()
 
 
 @pytest.fixture(scope="module")
@@ -222,6 +182,9 @@ def test_failed_row_removes_its_stale_packet_and_worker_bugs_do_not_stop_the_bat
     status, done, _, _ = batch_run  # yesterday's run of the same schedule
     out = tmp_path / "packets"
     shutil.copytree(done, out)
+    # and the variants it rendered and kept (the bug is in building packets: nothing to render again)
+    shutil.copytree(done.parent / "cache", tmp_path / "cache")
+    monkeypatch.setenv("CLINIC_HANDOUTS_CACHE", str(tmp_path / "cache"))
     assert status == 1
     assert (out / "2026-11-27_G7.pdf").is_file()
     original = PacketBuilder.build

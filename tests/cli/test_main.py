@@ -65,10 +65,10 @@ def test_handout_command_with_paper_and_output(project: Project, tmp_path: Path,
 
 
 def test_handout_on_other_paper_is_named_after_it(scratch_project: Project, capsys):
-    assert main(["--root", str(scratch_project.root), "handout", "botox", "--paper", "a4"]) == 0
+    assert main(["--root", str(scratch_project.root), "handout", TINY, "--paper", "a4"]) == 0
     out = scratch_project.root / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["botox-a4.pdf"]  # the letter-size botox.pdf is not overwritten
-    assert f"wrote {out / 'botox-a4.pdf'}" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ["tiny-a4.pdf"]  # the letter-size tiny.pdf is not overwritten
+    assert f"wrote {out / 'tiny-a4.pdf'}" in capsys.readouterr().out
 
 
 def test_output_name_says_paper_and_print_size(project: Project):
@@ -198,9 +198,9 @@ def test_global_strict_makes_a_warning_an_error(warning_clinic: Project, tmp_pat
 
 def test_global_out_dir_is_where_the_handout_goes(project: Project, tmp_path: Path, capsys):
     out = tmp_path / "d"
-    assert main(["--root", str(project.root), "--out-dir", str(out), "handout", "botox"]) == 0
-    assert [p.name for p in out.iterdir()] == ["botox.pdf"]
-    assert f"wrote {out / 'botox.pdf'}" in capsys.readouterr().out
+    assert main(["--root", str(project.root), "--out-dir", str(out), "handout", TINY]) == 0
+    assert [p.name for p in out.iterdir()] == ["tiny.pdf"]
+    assert f"wrote {out / 'tiny.pdf'}" in capsys.readouterr().out
     assert not (project.root / "out").exists()
 
 
