@@ -67,10 +67,10 @@ def catalog(language: str):
 
 
 def test_extraction_finds_templates_and_python(messages):
-    assert "Key points" in messages and "templates/handout.html" in messages["Key points"]
+    assert "Key points" in messages and "templates/parts/key_points.html" in messages["Key points"]
     assert "Conditions It Treats" in messages  # models.STANDARD_SECTIONS, marked with N_
     assert "Page {page} of {pages}" in messages
-    assert "Translation awaiting review by a qualified medical translator." in messages
+    assert "Sample content: this translation awaits review by a qualified medical translator." in messages
     assert len(messages) >= 40
 
 
@@ -194,8 +194,12 @@ def test_translation_follows_its_source(name: str):
     assert handout.translation.status == "sample"
     assert i18n.has_catalog(handout.language)
     # Every part of the source is translated, item for item.
-    for part in ("key_points", "before", "after", "call_us_if", "emergency_if", "terms", "extra_sections"):
+    for part in ("key_points", "before", "day_of", "after", "call_us_if", "emergency_if", "terms", "extra_sections"):
         assert len(getattr(handout, part)) == len(getattr(source, part)), part
+    assert [(f.file, f.section, len(f.labels)) for f in handout.figures] == [
+        (f.file, f.section, len(f.labels)) for f in source.figures
+    ]
+    assert (handout.risks is None) == (source.risks is None)
     assert [key for key, _ in handout.sections.present()] == [key for key, _ in source.sections.present()]
     for (key, ours), (_, theirs) in zip(handout.sections.present(), source.sections.present(), strict=True):
         assert [b.is_bullet for b in ours.content] == [b.is_bullet for b in theirs.content], key
@@ -216,17 +220,22 @@ def test_every_handout_prints_in_its_language(standalone, name: str):
         page_line = gettext("Page {page} of {pages}").format(page=number, pages=pages)
         assert normalise(page_line) in text, f"page {number}"
         assert normalise(gettext("Questions? Call %(phone)s") % {"phone": "(541) 555-0142"}) in text
-    for heading in (
-        "Key points",
-        "Words to know",
-        "Before your visit",
-        "After your treatment",
-        "Call us if",
-        "Call 911 or go to the emergency room if",
-        "Questions? Call us",
-    ):
-        assert normalise(gettext(heading)) in printed.text, heading
-    for key, section in handout.sections.present():
+    headings = {
+        "key_points": "Key points",
+        "terms": "Words to know",
+        "before": "Before your visit",
+        "day_of": "On the day of your treatment",
+        "after": "After your treatment",
+        "risks": "Risks and side effects",
+        "call_us_if": "Call us if",
+        "emergency_if": "Call 911 or go to the emergency room if",
+        "worksheet": "How to use this sheet",
+    }
+    for part in handout.printed_parts():
+        if part in headings:
+            assert normalise(gettext(headings[part])) in printed.text, part
+    assert normalise(gettext("Questions? Call us")) in printed.text
+    for key, section in handout.present_sections():
         default = dict(i18n_default_headings())[key]
         assert normalise(section.heading or gettext(default)) in printed.text
     # The content itself: every item of every part.
@@ -234,11 +243,19 @@ def test_every_handout_prints_in_its_language(standalone, name: str):
         assert normalise(item) in printed.text, item
     for term in handout.terms:
         assert normalise(term.term) in printed.text
-    notice = gettext("Translation awaiting review by a qualified medical translator.")
     if language == "en":
-        assert "Translation awaiting review" not in printed.text
+        assert "translation awaits" not in printed.text
     else:
-        assert normalise(notice) in printed.pages[0]
+        # said once, under the title: the translation awaits a medical translator (and parts the clinic)
+        if handout.review_state == "reviewed":
+            notice = "Sample content: this translation awaits review by a qualified medical translator."
+        else:
+            notice = (
+                "Sample content: this translation awaits a qualified medical translator, "
+                "and parts of it await the clinic's medical review."
+            )
+        assert printed.text.count(normalise(gettext(notice))) == 1
+        assert normalise(gettext(notice)) in printed.pages[0]
         # Never two languages in one handout: none of the English template words.
         for english in (
             "Key points",
@@ -280,8 +297,8 @@ def test_arabic_uses_arabic_fonts_and_vietnamese_noto_sans(standalone):
 
 def test_spanish_dates_and_review_line(standalone):
     text = standalone["botox.es.yaml"].text
-    assert "Revisado en noviembre de 2026" in text
-    assert "Revisado el 1 de noviembre de 2026 por" in text
+    assert "Contenido de muestra, revisado en parte en noviembre de 2026" in text  # the footer
+    assert "fue revisado el 1 de noviembre de 2026 por" in text  # the last page
     assert "De lunes a viernes, de 8 a. m. a 5 p. m." in text  # the clinic's hours in Spanish
 
 
@@ -294,7 +311,7 @@ def test_arabic_page_is_mirrored(standalone):
     assert '<html lang="ar" dir="rtl">' in html
     # Header mirrored: the running header (logo, clinic name) top-right, the phone top-left.
     assert "@top-right {\n      content: element(header);" in html
-    assert '@top-left { content: "أسئلة؟ اتصل على \u2068(541) 555-0142\u2069"; }' in html
+    assert '@top-left { content: "أسئلة؟ اتصل بالرقم \u2068(541) 555-0142\u2069"; }' in html
     page = arabic.document.pages[0]
     width = page.width
 
@@ -420,7 +437,7 @@ def test_spanish_packet_is_spanish_throughout(packets):
     for item in built.packet.items:
         assert item.handout.language == "es"
         first = built.pages[item.first_page - 1]
-        assert normalise(item.title) in first and "Traducción pendiente de revisión" in first
+        assert normalise(item.title) in first and "Contenido de muestra: esta traducción" in first
 
 
 def test_arabic_packet_falls_back_to_english_visibly(packets):
@@ -497,7 +514,7 @@ def test_english_fallback_inside_a_spanish_packet(spanish_fallback: BuiltPacket)
     therapy_text = " ".join(built.pages[therapy.first_page - 1 : therapy.first_page - 1 + therapy.pages])
     botox_text = " ".join(built.pages[botox.first_page - 1 : botox.first_page - 1 + botox.pages])
     # The English handout's own headings and labels are English, not Spanish ...
-    for english in ("Key points", "Words to know", "Call us if", "Questions? Call us", "Reviewed November 2026"):
+    for english in ("Key points", "Words to know", "Call us if", "Questions? Call us", "Sample content, not yet reviewed"):
         assert english in therapy_text
     for spanish in ("Puntos clave", "Palabras que debe conocer", "Llámenos si", "¿Preguntas?", "Revisado"):
         assert spanish not in therapy_text

@@ -105,6 +105,8 @@ class Exercise(Strict):
     name: Text
     how: Text
     amount: Text
+    #: boxes to tick each day (2 for "2 times a day")
+    times_per_day: int = Field(default=1, ge=1, le=3)
     figure: Text | None = None
 
     @field_validator("figure")

@@ -244,7 +244,7 @@ def test_large_print_handout_is_18pt_with_wide_margins_and_the_same_words(tmp_pa
         text = " ".join(pdf_text(path.read_bytes()))
         text = re.sub(
             r"Page \d+ of \d+|Riverside Pain & Spine Center|Questions\? Call \(541\) 555-0142|"
-            r"Botox Reviewed November 2026",
+            r"Botox Sample content, partly reviewed November 2026",
             " ",
             text,
         )
