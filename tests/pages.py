@@ -16,16 +16,14 @@ DPI = 30
 def fills(data: bytes, top: float, bottom: float) -> list[float]:
     """For each page, the share of the body's height (between margins, in points) used down to its lowest ink."""
     with tempfile.TemporaryDirectory() as folder:
-        subprocess.run(
-            ["pdftoppm", "-gray", "-r", str(DPI), "-", str(Path(folder) / "p")], input=data, check=True
-        )
+        subprocess.run(["pdftoppm", "-gray", "-r", str(DPI), "-", str(Path(folder) / "p")], input=data, check=True)
         out = []
         for path in sorted(Path(folder).glob("p-*.pgm"), key=lambda p: int(p.stem.split("-")[1])):
             picture = Image.open(path)
             scale = DPI / 72
             y0, y1 = round(top * scale), picture.height - round(bottom * scale)
             body = picture.crop((0, y0, picture.width, y1))
-            inked = [y for y in range(body.height) if min(body.crop((0, y, body.width, y + 1)).getdata()) < 160]
+            inked = [y for y in range(body.height) if body.crop((0, y, body.width, y + 1)).getextrema()[0] < 160]
             out.append((inked[-1] + 1) / body.height if inked else 0.0)
         return out
 

@@ -514,7 +514,13 @@ def test_english_fallback_inside_a_spanish_packet(spanish_fallback: BuiltPacket)
     therapy_text = " ".join(built.pages[therapy.first_page - 1 : therapy.first_page - 1 + therapy.pages])
     botox_text = " ".join(built.pages[botox.first_page - 1 : botox.first_page - 1 + botox.pages])
     # The English handout's own headings and labels are English, not Spanish ...
-    for english in ("Key points", "Words to know", "Call us if", "Questions? Call us", "Sample content, not yet reviewed"):
+    for english in (
+        "Key points",
+        "Words to know",
+        "Call us if",
+        "Questions? Call us",
+        "Sample content, not yet reviewed",
+    ):
         assert english in therapy_text
     for spanish in ("Puntos clave", "Palabras que debe conocer", "Llámenos si", "¿Preguntas?", "Revisado"):
         assert spanish not in therapy_text

@@ -10,20 +10,29 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import io
+import re
 
 import pytest
 from conftest import ROOT, SEED, Printed, assert_conformant, print_handout, seed_sentences
+from pages import fills, lines
+from pypdf import PdfReader
 from validators import ghostscript_errors_each, page_validation_findings
 
+from clinic_handouts import i18n
 from clinic_handouts.build import example_visits
 from clinic_handouts.checks.checker import check
 from clinic_handouts.checks.report import finding_line
 from clinic_handouts.cli import content as content_commands
 from clinic_handouts.cli.main import main
 from clinic_handouts.content.library import Project
+from clinic_handouts.content.loading import load_clinic, load_handout, split_handout_name
+from clinic_handouts.content.models import DEFAULT_HEADINGS
 from clinic_handouts.content.visits import load_visit
 from clinic_handouts.packets.builder import PacketBuilder
+from clinic_handouts.render.html import TIME_RANGE
 from clinic_handouts.render.renderer import collect_warnings
+from clinic_handouts.render.stamp import stamp_for
 
 SHIPPED = Project(ROOT)
 HANDOUT_FILES = sorted(p.name for p in SHIPPED.handouts_dir.glob("*.yaml"))
@@ -68,6 +77,9 @@ class Made:
     error: BaseException | None = None
     #: Ghostscript's complaint in its strict mode (None: it read every page)
     ghostscript: str | None = None
+    #: of a packet: each handout's (id, first page, pages)
+    items: tuple[tuple[str, int, int], ...] = ()
+    large_print: bool = False
 
 
 def _handout(name: str) -> Made:
@@ -79,7 +91,8 @@ def _packet(name: str) -> Made:
     visit, _ = load_visit(SHIPPED.root / "examples" / name)
     with collect_warnings() as warnings:
         packet = PacketBuilder(SHIPPED).build(visit)
-    return Made(packet.data, (*warnings, *packet.warnings))
+    items = tuple((i.handout.id, i.first_page, i.pages) for i in packet.items)
+    return Made(packet.data, (*warnings, *packet.warnings), items=items, large_print=visit.patient.large_print)
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +141,86 @@ def test_every_sentence_of_the_clinics_botox_page_reaches_the_botox_handout(pape
     missing = [s for s in seed_sentences(SEED) if s not in got.text]
     assert missing == []
     assert "texture" not in got.text.lower()
+
+
+# --- clean pages (checked by eye at 60 dpi too: see the closing notes of issue 13) ------------------
+
+#: the body of a page between the running header and the footer, in points (styles/handout.css, base.html)
+MARGINS = {False: (0.9 * 72, 0.8 * 72), True: (1.2 * 72, 1.4 * 72)}
+SOURCES = [n for n in HANDOUT_FILES if split_handout_name(SHIPPED.handouts_dir / n)[1] == "en"]
+TRANSLATIONS = [n for n in HANDOUT_FILES if n not in SOURCES]
+
+
+def page_count(data: bytes) -> int:
+    return len(PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.mark.parametrize("name", HANDOUT_FILES)
+def test_no_page_but_the_last_is_less_than_60_percent_full(made, name: str):
+    full = fills(made[name].data, *MARGINS[False])
+    assert all(f >= 0.6 for f in full[:-1]), [round(f, 2) for f in full]
+
+
+@pytest.mark.parametrize("name", [n for n in VISIT_FILES])
+def test_no_handout_page_of_a_packet_is_left_half_empty(made, name: str):
+    packet = made[name]
+    top, bottom = MARGINS[packet.large_print]
+    if not packet.large_print:
+        bottom = stamp_for(False).page_margin_bottom or bottom  # room for the patient stamp
+    full = fills(packet.data, top, bottom)
+    for handout_id, first, pages in packet.items:
+        inside = full[first - 1 : first - 1 + pages - 1]  # each handout's pages but its last
+        assert all(f >= 0.6 for f in inside), (handout_id, [round(f, 2) for f in inside])
+
+
+@pytest.mark.parametrize("name", TRANSLATIONS)
+def test_a_translation_takes_at_most_one_page_more_than_english(made, name: str):
+    handout_id, _ = split_handout_name(SHIPPED.handouts_dir / name)
+    assert page_count(made[name].data) <= page_count(made[f"{handout_id}.yaml"].data) + 1
+
+
+def headings_of(name: str) -> set[str]:
+    """Every heading a handout prints (h2 and h3), in its language."""
+    handout = load_handout(SHIPPED.handouts_dir / name)
+    gettext = i18n.translations(handout.language).gettext
+    words = [
+        "Key points", "Words to know", "Before your visit", "On the day of your treatment",
+        "After your treatment", "Risks and side effects", "Common, and usually gone in a few days",
+        "Rare but serious", "Call us if", "Call 911 or go to the emergency room if", "Questions? Call us",
+        "How to use this sheet",
+    ]  # fmt: skip
+    out = {gettext(w) for w in words}
+    out |= {s.heading or gettext(DEFAULT_HEADINGS[k]) for k, s in handout.present_sections()}
+    out |= {e.heading for e in handout.extra_sections}
+    if handout.worksheet and handout.worksheet.exercises:
+        out |= {e.name for e in handout.worksheet.exercises.items}
+    return {re.sub(r"\s+", " ", h).strip() for h in out}
+
+
+@pytest.mark.parametrize("name", HANDOUT_FILES)
+def test_a_heading_never_ends_a_page(made, name: str):
+    headings = headings_of(name)
+    pages = "\n".join(lines(made[name].data)).split("\f")
+    for number, page in enumerate(pages[:-1], start=1):
+        body = [line for line in page.splitlines() if line][1:-2]  # without the header line and the footer
+        if body:
+            assert body[-1] not in headings, f"page {number} ends with the heading {body[-1]!r}"
+
+
+@pytest.mark.parametrize("name", HANDOUT_FILES)
+def test_web_addresses_and_opening_hours_never_split(made, name: str):
+    handout = load_handout(SHIPPED.handouts_dir / name)
+    clinic = load_clinic(SHIPPED.clinic_folder("example")).in_language(handout.language)
+    domain = str(clinic.website).split("//")[1].rstrip("/")
+    text = lines(made[name].data)
+    # the domain is whole wherever a piece of it is printed (it has a hyphen: "riverside-pain.example")
+    pieces = {domain.split(".")[0], *domain.split("-")[:1]}
+    for line in text:
+        if any(line.endswith(piece) or line.endswith(piece + "-") for piece in pieces):
+            assert domain in line, line
+    # a time range such as "8 am to 5 pm" is on one line wherever its start is printed
+    for match in TIME_RANGE.finditer(clinic.hours):
+        start, joiner, _ = (part.replace("\u00a0", " ") for part in match.groups())
+        for line in text:
+            if line.endswith(start) or line.endswith(f"{start} {joiner}"):
+                raise AssertionError(f"{match.group(0)!r} split at {line!r}")

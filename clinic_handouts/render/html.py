@@ -56,7 +56,7 @@ def counter_content(template: str) -> Markup:
 
 #: a clock time and its "am"/"pm" in the languages the catalogs cover ("8 am", "8 a. m.", "8 giờ sáng")
 _TIME = r"\d{1,2}(?::\d\d)?(?:\s(?:am|pm|AM|PM|a\.\s?m\.|p\.\s?m\.|giờ\ssáng|giờ\schiều|صباحًا|مساءً))"
-_TIME_RANGE = re.compile(rf"({_TIME})\s(to|a|đến|إلى)\s({_TIME})")
+TIME_RANGE = re.compile(rf"({_TIME})\s(to|a|đến|إلى)\s({_TIME})")
 
 
 def keep_phrases(value: object) -> str:
@@ -66,7 +66,7 @@ def keep_phrases(value: object) -> str:
     """
     text = str(value)
     text = re.sub(_TIME, lambda m: m.group().replace(" ", "\u00a0"), text)
-    text = _TIME_RANGE.sub(lambda m: "\u00a0".join(m.groups()), text)
+    text = TIME_RANGE.sub(lambda m: "\u00a0".join(m.groups()), text)
     head, space, last = text.rpartition(" ")
     return f"{head}\u00a0{last}" if space and len(last) <= 4 and head else text
 
