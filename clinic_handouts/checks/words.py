@@ -63,7 +63,7 @@ def prose(data: Any) -> list[tuple[Loc, str]]:
                 placed += [(rank.get(section, last), loc, t) for loc, t in _strings(content, ("sections", section))]
         elif key == "figures" and isinstance(value, list):
             for index, figure in enumerate(value):
-                where = rank.get(figure.get("section"), last) + 0.5 if isinstance(figure, dict) else last
+                where = rank.get(str(figure.get("section")), last) + 0.5 if isinstance(figure, dict) else last
                 placed += [(where, loc, t) for loc, t in _strings(figure, ("figures", index))]
         else:
             where = -1.0 if key in {"title", "category"} else rank.get(key, last)
