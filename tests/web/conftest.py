@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,8 @@ from clinic_handouts.web.core import Project
 from clinic_handouts.web.launch import running_station
 
 ROOT = Path(__file__).resolve().parents[2]
+#: the library the station serves: the fixture project's (small handouts, a schedule of its own)
+FIXTURE = ROOT / "tests" / "fixtures" / "project"
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -37,16 +40,21 @@ class Station:
 @pytest.fixture(scope="session")
 def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Station]:
     data_dir = tmp_path_factory.mktemp("station-data")
-    project = Project(ROOT)
+    root = tmp_path_factory.mktemp("station-project")
+    for name in ("handouts", "clinics", "examples"):
+        shutil.copytree(FIXTURE / name, root / name)
+    for name in ("templates", "styles"):
+        shutil.copytree(ROOT / name, root / name)
+    project = Project(root)
     for name in ("desk", "browser", "throttled", "csrf"):
         commands.add_user(project, name, PASSWORD, data_dir=data_dir)
     token = commands.add_token(project, "ehr", data_dir=data_dir)
     log = tmp_path_factory.mktemp("station-log") / "station.log"
     schedules = tmp_path_factory.mktemp("schedules")  # the folder a practice system drops schedules in
-    (schedules / "2026-11-27.csv").write_bytes((ROOT / "examples" / "schedule.csv").read_bytes())
+    (schedules / "2026-11-27.csv").write_bytes((FIXTURE / "examples" / "schedule.csv").read_bytes())
     # the day's worker at normal priority: the other tests (xdist) must not starve it
     folder = {"CLINIC_HANDOUTS_SCHEDULE_DIR": str(schedules), "CLINIC_HANDOUTS_DAY_NICENESS": "0"}
-    with log.open("wb") as sink, running_station(ROOT, data_dir, desk=2, day=1, log=sink, extra_env=folder) as url:
+    with log.open("wb") as sink, running_station(root, data_dir, desk=2, day=1, log=sink, extra_env=folder) as url:
         yield Station(url, token, data_dir, log, project)
 
 
