@@ -328,7 +328,16 @@ def normalise(text: str) -> str:
 
 
 def pdf_text(path_or_bytes) -> list[str]:
-    """The normalised text of each page of a PDF."""
+    """The normalised text of each page of a PDF, as poppler reads it in the order it is drawn
+    (``pdftotext -raw``: a tenth of the time pypdf takes; ``pypdf_text`` is the other reader)."""
+    data = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
+    out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True, check=True)
+    pages = out.stdout.decode("utf-8").split("\f")
+    return [normalise(page) for page in pages[:-1]]
+
+
+def pypdf_text(path_or_bytes) -> list[str]:
+    """The normalised text of each page as pypdf reads it (a second, independent text reader)."""
     source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
     return [normalise(page.extract_text() or "") for page in PdfReader(source).pages]
 
