@@ -17,6 +17,7 @@ temporary folder per test (``CLINIC_HANDOUTS_CACHE``), and the session fails if 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import logging
 import os
@@ -81,7 +82,24 @@ def temporary_variant_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatc
     return folder
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--outside-checkers",
+        action="store_true",
+        help="after the run, check every PDF the tests produced with page-validation and Ghostscript "
+        "(also when CLINIC_HANDOUTS_OUTSIDE_CHECKERS=1, as .ci/run sets it)",
+    )
+
+
+def outside_checkers(config: pytest.Config) -> bool:
+    return bool(config.getoption("outside_checkers")) or os.environ.get("CLINIC_HANDOUTS_OUTSIDE_CHECKERS") == "1"
+
+
+_CONFIG: list[pytest.Config] = []
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _CONFIG[:] = [config]
     config.addinivalue_line("markers", "weasyprint_warnings_expected: the test provokes WeasyPrint warnings on purpose")
     try:  # Hypothesis keeps its examples and caches outside the checkout (default: .hypothesis/ in it)
         from hypothesis.configuration import set_hypothesis_home_dir
@@ -132,9 +150,30 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             session.config.stash[_CHECKOUT_STATE] = state
 
 
+def _outside_checkers(session: pytest.Session) -> None:
+    """With --outside-checkers: every PDF the tests wrote to disk or read back, checked by page-validation
+    and Ghostscript (strict) once the tests are done (by the controller, over every worker's files)."""
+    config = session.config
+    if _is_worker(config) or not outside_checkers(config):
+        return
+    from validators import check_produced
+
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    root = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    checked, failures = check_produced(root)
+    say = reporter.write_line if reporter is not None else print
+    say(f"outside checkers: {checked} distinct PDFs the tests produced, {len(failures)} failed")
+    for failure in failures[:30]:
+        say(f"  {failure}", red=True) if reporter is not None else print(failure)
+    if failures:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail the run if the tests wrote into the checkout (checked once, by the controller under xdist)."""
+    """Fail the run if the tests wrote into the checkout (checked once, by the controller under xdist);
+    with --outside-checkers, also if a PDF the tests produced fails an outside checker."""
+    _outside_checkers(session)
     before = session.config.stash.get(_CHECKOUT_STATE, None)
     if before is None or _is_worker(session.config):
         return
@@ -327,10 +366,22 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def produced(data: bytes) -> bytes:
+    """Keep a PDF a test produced (held only in memory) for the outside checkers run after the tests."""
+    if _CONFIG and outside_checkers(_CONFIG[0]) and data.startswith(b"%PDF-"):
+        folder = _CONFIG[0]._tmp_path_factory.getbasetemp() / "produced-pdfs"  # type: ignore[attr-defined]
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{hashlib.sha256(data).hexdigest()[:32]}.pdf"
+        if not path.exists():
+            path.write_bytes(data)
+    return data
+
+
 def pdf_text(path_or_bytes) -> list[str]:
     """The normalised text of each page of a PDF, as poppler reads it in the order it is drawn
     (``pdftotext -raw``: a tenth of the time pypdf takes; ``pypdf_text`` is the other reader)."""
     data = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
+    produced(data)
     out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True, check=True)
     pages = out.stdout.decode("utf-8").split("\f")
     return [normalise(page) for page in pages[:-1]]
@@ -338,6 +389,8 @@ def pdf_text(path_or_bytes) -> list[str]:
 
 def pypdf_text(path_or_bytes) -> list[str]:
     """The normalised text of each page as pypdf reads it (a second, independent text reader)."""
+    if isinstance(path_or_bytes, bytes):
+        produced(path_or_bytes)
     source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
     return [normalise(page.extract_text() or "") for page in PdfReader(source).pages]
 
@@ -346,7 +399,7 @@ def assert_conformant(path_or_bytes) -> None:
     """Every PDF a test produces goes through the full offline check (``generate.py verify``)."""
     from clinic_handouts.pdf.verify import verify
 
-    source = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes)
+    source = produced(path_or_bytes) if isinstance(path_or_bytes, bytes) else Path(path_or_bytes)
     report = verify(source)
     assert report.passed, "\n".join(str(f) for f in report.findings)
 

@@ -17,6 +17,7 @@ checks every stream's bytes in the file before the finding is set aside.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import shutil
@@ -97,3 +98,42 @@ def assert_independently_valid(data: bytes) -> None:
     assert not findings, "page-validation: " + "; ".join(findings[:10])
     errors = ghostscript_errors(data)
     assert errors is None, f"Ghostscript (strict): {errors}"
+
+
+#: what every finished handout and packet declares in its XMP: PDF/A-3u (and PDF/UA-1)
+CLAIM = b"<pdfaid:part>3</pdfaid:part>"
+
+
+def check_produced(root: Path) -> tuple[int, list[str]]:
+    """Every distinct PDF under ``root`` (the run's temporary folders) that claims PDF/A, by both checkers.
+
+    Only files that claim conformance are judged: every handout and packet the product finishes does
+    (``verify`` fails any that does not), while the files tests make broken on purpose (a truncated
+    packet, a stand-in for an old one, WeasyPrint's raw output, the variant cache's parts) do not.
+    """
+    seen: dict[str, Path] = {}
+    for path in sorted(root.rglob("*.pdf")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if not data.startswith(b"%PDF-") or CLAIM not in data:
+            continue
+        seen.setdefault(hashlib.sha256(data).hexdigest(), path)
+    paths = list(seen.values())
+    failures = []
+    for start in range(0, len(paths), 40):  # one Ghostscript for 40 files; each on its own if it complains
+        chunk = paths[start : start + 40]
+        if _ghostscript(chunk) is None:
+            continue
+        for path in chunk:
+            verdict = _ghostscript([path])
+            if verdict is not None:
+                failures.append(f"{path}: Ghostscript: {verdict.strip()[:300]}")
+    for path in paths:
+        try:
+            findings = page_validation_findings(path.read_bytes())
+        except page.ParseError as error:
+            findings = [f"unreadable: {error}"]
+        if findings:
+            failures.append(f"{path}: page-validation: {'; '.join(findings[:3])}")
+    return len(paths), failures

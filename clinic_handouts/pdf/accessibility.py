@@ -25,6 +25,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from clinic_handouts.pdf.structure import child_elements, elements_in_order, kids, parent_tree_entries, reachable
+from clinic_handouts.pdf.tounicode import fill_empty_mappings
 
 #: CSS pixels to PDF points (a CSS pixel is 1/96 inch); WeasyPrint measures its boxes in CSS pixels
 PT_PER_PX = 0.75
@@ -276,3 +277,4 @@ def make_accessible(pdf: pikepdf.Pdf) -> None:
     inline_plain_spans(pdf)
     figure_boxes_in_points(pdf)
     drop_empty_resources(pdf)
+    fill_empty_mappings(pdf)

@@ -110,7 +110,10 @@ def test_the_name_keeps_its_place_on_the_cover_line(builder, tmp_path):
 def test_pypdf_reads_the_name_where_the_glyphs_allow(builder, script):
     name, _ = NAMES[script]
     pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(_packet(builder, script).data)).pages]
-    assert all(name in text for text in pages)
+    # pypdf reads glyph by glyph: a glyph inside an Indic cluster whose text went to its neighbour reads as
+    # U+200D (pdf/tounicode.py: every glyph must map to Unicode for PDF/A-3u), an invisible joiner
+    assert all(name in text.replace("\u200d", "") for text in pages)
+    assert all("\u200d" not in text for text in pages) or script in {"bengali", "devanagari"}
 
 
 @pytest.mark.parametrize("script", NAMES)
@@ -118,10 +121,9 @@ def test_the_packet_stays_valid(builder, script):
     data = _packet(builder, script).data
     assert_conformant(data)
     assert ghostscript_errors(data) is None
-    # WeasyPrint writes ``<0032> <>`` in ToUnicode for the glyphs inside an Indic cluster; page-validation
-    # calls that malformed. It was so before /ActualText and is a separate matter.
-    findings = [f for f in page_validation_findings(data) if "malformed ToUnicode CMap" not in f]
-    assert not findings
+    # WeasyPrint writes ``<0032> <>`` in ToUnicode for the glyphs inside an Indic cluster, which
+    # page-validation calls malformed; pdf/tounicode.py gives them a value (every finding counts)
+    assert page_validation_findings(data) == []
 
 
 def _actual_texts(content: pikepdf.Object) -> list[tuple[str, dict]]:

@@ -381,3 +381,16 @@ def test_batch_fhir_files_are_named_without_patient_details(project: Project, tm
     raw = json.loads(record.read_text(encoding="utf-8"))["content"][0]["attachment"]["data"]
     assert base64.b64decode(raw) == (out / "2026-11-27_A1.pdf").read_bytes()
     assert_conformant(out / "2026-11-27_A1.pdf")
+
+
+def test_every_glyph_maps_to_unicode_even_inside_an_indic_cluster():
+    # WeasyPrint writes "<code> <>" for the glyphs of a cluster whose text went to another glyph
+    from clinic_handouts.pdf.tounicode import fill_empty_mappings
+
+    pdf = pikepdf.new()
+    cmap = pdf.make_stream(b"2 beginbfchar\n<0032> <09b8>\n<0037> <>\nendbfchar\n")
+    pdf.Root.F = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, ToUnicode=cmap))
+    pdf.Root.G = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, ToUnicode=cmap))  # one stream
+    assert fill_empty_mappings(pdf) == 1
+    assert cmap.read_bytes() == b"2 beginbfchar\n<0032> <09b8>\n<0037> <200D>\nendbfchar\n"
+    assert fill_empty_mappings(pdf) == 0
