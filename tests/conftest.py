@@ -98,8 +98,33 @@ def outside_checkers(config: pytest.Config) -> bool:
 _CONFIG: list[pytest.Config] = []
 
 
+def _record_what_the_product_makes() -> None:
+    """Keep every handout and packet finished in this process for the outside checkers (files written
+    by subprocesses, such as the CLI and batch workers, are found on disk)."""
+    from clinic_handouts.packets.builder import PacketBuilder
+    from clinic_handouts.pdf import claims
+    from clinic_handouts.render import renderer
+
+    original_finish, original_build = claims.finish, PacketBuilder.build
+
+    def finish(*args, **kwargs):
+        finished = original_finish(*args, **kwargs)
+        produced(finished.data)
+        return finished
+
+    def build(self, *args, **kwargs):
+        packet = original_build(self, *args, **kwargs)
+        produced(packet.data)
+        return packet
+
+    claims.finish = renderer.finish = finish  # type: ignore[assignment]
+    PacketBuilder.build = build  # type: ignore[method-assign]
+
+
 def pytest_configure(config: pytest.Config) -> None:
     _CONFIG[:] = [config]
+    if outside_checkers(config):
+        _record_what_the_product_makes()
     config.addinivalue_line("markers", "weasyprint_warnings_expected: the test provokes WeasyPrint warnings on purpose")
     try:  # Hypothesis keeps its examples and caches outside the checkout (default: .hypothesis/ in it)
         from hypothesis.configuration import set_hypothesis_home_dir
