@@ -185,7 +185,7 @@ def headings_of(name: str) -> set[str]:
     gettext = i18n.translations(handout.language).gettext
     words = [
         "Key points", "Words to know", "Before your visit", "On the day of your treatment",
-        "After your treatment", "Risks and side effects", "Common, and usually gone in a few days",
+        "After your treatment", "Risks and side effects", "Common side effects",
         "Rare but serious", "Call us if", "Call 911 or go to the emergency room if", "Questions? Call us",
         "How to use this sheet",
     ]  # fmt: skip

@@ -20,6 +20,7 @@ from clinic_handouts.content.library import Project
 from clinic_handouts.content.models import DEFAULT_HEADINGS
 from clinic_handouts.content.parts import PATIENT_ORDER
 from clinic_handouts.pdf.structure import elements_in_order
+from clinic_handouts.render import weasyprint_internals
 
 HEADINGS = {
     "key_points": "Key points",
@@ -171,7 +172,7 @@ def test_risks_print_common_then_serious_pointing_to_the_emergency_box(therapy: 
     assert risks is not None
     text = therapy.text
     start = text.index("Risks and side effects")
-    common = text.index("Common, and usually gone in a few days", start)
+    common = text.index("Common side effects", start)
     serious = text.index("Rare but serious", common)
     pointer = text.index("If this happens, call 911 or go to the emergency room.", serious)
     assert all(common < text.index(normalise(r)) < serious for r in risks.common)
@@ -212,8 +213,18 @@ def test_an_exercise_plan_has_a_box_per_day_and_its_pictures(printed):
     text = got.text
     for item in plan.items:
         assert normalise(item.how) in text and normalise(item.amount) in text
-    # a "Day" row of numbers and a "Done" row of boxes per exercise
-    assert text.count("Done") == len(plan.items)
+    # a "Day" row of numbers, then a row of boxes for each time a day, labelled when there are more
+    assert [item.times_per_day for item in plan.items] == [2, 1]
+    assert text.count("Done, time 1") == 1 and text.count("Done, time 2") == 1
+    assert text.count("Done") == 3
+    # one box laid out per day and time: 10 days x (2 + 1)
+    ticks = [
+        box
+        for page in got.document.pages
+        for box in weasyprint_internals.boxes(page)
+        if weasyprint_internals.has_class(box, "tick") and getattr(box, "element_tag", None) == "span"
+    ]
+    assert len(ticks) == plan.days * sum(item.times_per_day for item in plan.items) == 30
     assert text.count(" ".join(str(d) for d in range(1, plan.days + 1))) == len(plan.items)
     assert [t["alt"] for t in tags(got.data, "Figure")].count("Knee bend") == 1
 
