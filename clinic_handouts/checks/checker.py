@@ -142,7 +142,7 @@ def kind_of(path: Path, data: Any) -> str:
         return "clinic"
     if isinstance(data, dict) and "visit_id" in data:
         return "visit"
-    if path.parent.name == "handouts" or (isinstance(data, dict) and "sections" in data):
+    if path.parent.name == "handouts" or (isinstance(data, dict) and ("sections" in data or "worksheet" in data)):
         return "handout" if split_handout_name(path)[1] == "en" else "translation"
     return "unknown"
 

@@ -93,10 +93,20 @@ class Risks(Strict):
 
 
 class Log(Strict):
-    """A diary table: one row per day, with columns to write in."""
+    """A diary table: one row per day, with columns to write in, and optionally a filled-in example row."""
 
     columns: list[Text] = Field(min_length=2, max_length=8)
     rows: int = Field(default=14, ge=1, le=62)
+    #: one made-up entry per column, printed first (in italics, marked "Example") to show how to fill it in
+    example: list[Text] = []
+
+    @model_validator(mode="after")
+    def _example_fills_each_column(self) -> Log:
+        if self.example and len(self.example) != len(self.columns):
+            raise ValueError(
+                f"the example row needs one entry per column ({len(self.columns)}), not {len(self.example)}"
+            )
+        return self
 
 
 class Exercise(Strict):

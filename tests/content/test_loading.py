@@ -180,3 +180,28 @@ def test_a_logo_linked_from_outside_the_clinic_folder_is_refused(scratch_project
     [problem] = caught.value.problems
     assert problem.field == "logo" and problem.line == 14
     assert "logo file 'logo.svg' is outside" in problem.message
+
+
+WORKSHEET = """\
+kind: worksheet
+title: Log
+category: Tools
+review: {reviewed_on: 2026-01-01, reviewed_by: Someone, next_review_due: 2027-01-01}
+worksheet:
+  instructions: [Write one line a day.]
+  log: {columns: [Date, Pain], example: [Mon 3/2, "5", extra]}
+"""
+
+
+def test_worksheet_mistakes_are_located_and_explained(tmp_path: Path):
+    problems = _problems(tmp_path / "log.yaml", WORKSHEET)
+    assert any("worksheet.log" in p and "one entry per column (2), not 3" in p for p in problems), problems
+    fine = WORKSHEET.replace(", extra]", "]")
+    both = fine.replace("  log:", "  exercises: {items: [{name: A, how: B, amount: C}]}\n  log:")
+    assert any("either 'log:'" in p for p in _problems(tmp_path / "both.yaml", both))
+    treatment = VALID + "worksheet:\n  instructions: [Write.]\n  log: {columns: [Date, Pain]}\n"
+    assert any("'worksheet:' belongs to worksheets" in p for p in _problems(tmp_path / "t.yaml", treatment))
+    figure = VALID + "figures:\n  - {file: ../etc/x.svg, section: procedure, caption: A, alt: B}\n"
+    assert any("figures.0.file" in p and "handouts/figures" in p for p in _problems(tmp_path / "f.yaml", figure))
+    order = VALID + "figures:\n  - {file: x.svg, section: nowhere, caption: A, alt: B}\n"
+    assert any("figures.0.section" in p for p in _problems(tmp_path / "o.yaml", order))

@@ -203,7 +203,11 @@ def test_a_diary_prints_its_steps_and_a_table_with_its_rows(pain_log: Printed):
     for column in sheet.log.columns:
         assert column in pain_log.text
     rows = tags(pain_log.data, "TR")
-    assert len(rows) == sheet.log.rows + 1  # the header row, then one row per day
+    assert len(rows) == sheet.log.rows + 2  # the header row, the example row, then one row per day
+    # the example shows how to fill a row in, once, marked as an example, before the empty rows
+    example = "Example: " + " ".join(sheet.log.example)
+    assert pain_log.text.count(example) == 1
+    assert pain_log.text.index(sheet.log.columns[-1]) < pain_log.text.index(example)
     assert len(tags(pain_log.data, "TH")) == len(sheet.log.columns)
 
 
