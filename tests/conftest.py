@@ -382,6 +382,20 @@ def output_of_every_process(path: Path):
             handler.close()
 
 
+#: The heading each added part prints under (the templates in templates/parts/), in English.
+PART_HEADINGS = {
+    "key_points": "Key points",
+    "terms": "Words to know",
+    "before": "Before your visit",
+    "day_of": "On the day of your treatment",
+    "after": "After your treatment",
+    "risks": "Risks and side effects",
+    "call_us_if": "Call us if",
+    "emergency_if": "Call 911 or go to the emergency room if",
+    "worksheet": "How to use this sheet",
+}
+
+
 # --- reading PDFs ------------------------------------------------------------------
 
 

@@ -28,7 +28,8 @@ def fills(data: bytes, top: float, bottom: float) -> list[float]:
         return out
 
 
-def lines(data: bytes) -> list[str]:
-    """The PDF's text as laid out, line by line (``pdftotext -layout``), spaces folded."""
+def page_lines(data: bytes) -> list[list[str]]:
+    """Each page's text as laid out, line by line (``pdftotext -layout``), spaces folded, empty lines dropped."""
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout
-    return [re.sub(r"\s+", " ", line).strip() for line in text.decode("utf-8").splitlines()]
+    pages = text.decode("utf-8").split("\f")[:-1]  # poppler ends every page with a form feed
+    return [[re.sub(r"\s+", " ", line).strip() for line in page.split("\n") if line.strip()] for page in pages]

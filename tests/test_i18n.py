@@ -20,7 +20,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
-from conftest import FIXTURE_PROJECT, ROOT, make_project, normalise, pdf_text, pypdf_text
+from conftest import FIXTURE_PROJECT, PART_HEADINGS, ROOT, make_project, normalise, pdf_text, pypdf_text
 
 from clinic_handouts import i18n
 from clinic_handouts.batch.schedule import BatchReport, RowResult
@@ -220,20 +220,9 @@ def test_every_handout_prints_in_its_language(standalone, name: str):
         page_line = gettext("Page {page} of {pages}").format(page=number, pages=pages)
         assert normalise(page_line) in text, f"page {number}"
         assert normalise(gettext("Questions? Call %(phone)s") % {"phone": "(541) 555-0142"}) in text
-    headings = {
-        "key_points": "Key points",
-        "terms": "Words to know",
-        "before": "Before your visit",
-        "day_of": "On the day of your treatment",
-        "after": "After your treatment",
-        "risks": "Risks and side effects",
-        "call_us_if": "Call us if",
-        "emergency_if": "Call 911 or go to the emergency room if",
-        "worksheet": "How to use this sheet",
-    }
     for part in handout.printed_parts():
-        if part in headings:
-            assert normalise(gettext(headings[part])) in printed.text, part
+        if part in PART_HEADINGS:
+            assert normalise(gettext(PART_HEADINGS[part])) in printed.text, part
     assert normalise(gettext("Questions? Call us")) in printed.text
     for key, section in handout.present_sections():
         default = dict(i18n_default_headings())[key]

@@ -14,8 +14,8 @@ import io
 import re
 
 import pytest
-from conftest import ROOT, SEED, Printed, assert_conformant, print_handout, seed_sentences
-from pages import fills, lines
+from conftest import PART_HEADINGS, ROOT, SEED, Printed, assert_conformant, print_handout, seed_sentences
+from pages import fills, page_lines
 from pypdf import PdfReader
 from validators import ghostscript_errors_each, page_validation_findings
 
@@ -179,16 +179,22 @@ def test_a_translation_takes_at_most_one_page_more_than_english(made, name: str)
     assert page_count(made[name].data) <= page_count(made[f"{handout_id}.yaml"].data) + 1
 
 
+@pytest.fixture(scope="module")
+def laid_out(made):
+    """``laid_out(name)``: the shipped file's pages, each line by line, read once for the tests that need it."""
+
+    @functools.cache
+    def get(name: str) -> list[list[str]]:
+        return page_lines(made[name].data)
+
+    return get
+
+
 def headings_of(name: str) -> set[str]:
     """Every heading a handout prints (h2 and h3), in its language."""
     handout = load_handout(SHIPPED.handouts_dir / name)
     gettext = i18n.translations(handout.language).gettext
-    words = [
-        "Key points", "Words to know", "Before your visit", "On the day of your treatment",
-        "After your treatment", "Risks and side effects", "Common side effects",
-        "Rare but serious", "Call us if", "Call 911 or go to the emergency room if", "Questions? Call us",
-        "How to use this sheet",
-    ]  # fmt: skip
+    words = [*PART_HEADINGS.values(), "Common side effects", "Rare but serious", "Questions? Call us"]
     out = {gettext(w) for w in words}
     out |= {s.heading or gettext(DEFAULT_HEADINGS[k]) for k, s in handout.present_sections()}
     out |= {e.heading for e in handout.extra_sections}
@@ -198,21 +204,22 @@ def headings_of(name: str) -> set[str]:
 
 
 @pytest.mark.parametrize("name", HANDOUT_FILES)
-def test_a_heading_never_ends_a_page(made, name: str):
+def test_a_heading_never_ends_a_page(made, laid_out, name: str):
     headings = headings_of(name)
-    pages = "\n".join(lines(made[name].data)).split("\f")
+    pages = laid_out(name)
+    assert len(pages) == page_count(made[name].data) > 1
     for number, page in enumerate(pages[:-1], start=1):
-        body = [line for line in page.splitlines() if line][1:-2]  # without the header line and the footer
-        if body:
-            assert body[-1] not in headings, f"page {number} ends with the heading {body[-1]!r}"
+        body = page[1:-2]  # without the header line and the two footer lines
+        assert body, f"page {number} has no body text"
+        assert body[-1] not in headings, f"page {number} ends with the heading {body[-1]!r}"
 
 
 @pytest.mark.parametrize("name", HANDOUT_FILES)
-def test_web_addresses_and_opening_hours_never_split(made, name: str):
+def test_web_addresses_and_opening_hours_never_split(laid_out, name: str):
     handout = load_handout(SHIPPED.handouts_dir / name)
     clinic = load_clinic(SHIPPED.clinic_folder("example")).in_language(handout.language)
     domain = str(clinic.website).split("//")[1].rstrip("/")
-    text = lines(made[name].data)
+    text = [line for page in laid_out(name) for line in page]
     # the domain is whole wherever a piece of it is printed (it has a hyphen: "riverside-pain.example")
     pieces = {domain.split(".")[0], *domain.split("-")[:1]}
     for line in text:

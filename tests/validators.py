@@ -80,17 +80,20 @@ def ghostscript_errors(data: bytes) -> str | None:
 
 
 def ghostscript_errors_each(files: list[bytes]) -> list[str | None]:
-    """``ghostscript_errors`` of each file, with one Ghostscript run for all of them when all are clean.
-
-    Ghostscript reads the files one after the other in one process; any error (it stops there) or any
-    message makes every file be read again on its own, so that each file gets its own verdict."""
+    """``ghostscript_errors`` of each file, with one Ghostscript run for all of them when all are clean."""
     with tempfile.TemporaryDirectory() as folder:
         paths = [Path(folder) / f"{n}.pdf" for n in range(len(files))]
         for path, data in zip(paths, files, strict=True):
             path.write_bytes(data)
-        if len(paths) > 1 and _ghostscript(paths) is None:
-            return [None] * len(paths)
-        return [_ghostscript([path]) for path in paths]
+        return _ghostscript_each(paths)
+
+
+def _ghostscript_each(paths: list[Path]) -> list[str | None]:
+    """Ghostscript reads the files one after the other in one process; any error (it stops there) or any
+    message makes every file be read again on its own, so that each file gets its own verdict."""
+    if len(paths) > 1 and _ghostscript(paths) is None:
+        return [None] * len(paths)
+    return [_ghostscript([path]) for path in paths]
 
 
 def assert_independently_valid(data: bytes) -> None:
@@ -123,10 +126,7 @@ def check_produced(root: Path) -> tuple[int, list[str]]:
     failures = []
     for start in range(0, len(paths), 40):  # one Ghostscript for 40 files; each on its own if it complains
         chunk = paths[start : start + 40]
-        if _ghostscript(chunk) is None:
-            continue
-        for path in chunk:
-            verdict = _ghostscript([path])
+        for path, verdict in zip(chunk, _ghostscript_each(chunk), strict=True):
             if verdict is not None:
                 failures.append(f"{path}: Ghostscript: {verdict.strip()[:300]}")
     for path in paths:

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from wordfreq import available_languages, tokenize, zipf_frequency
-
 from clinic_handouts.content.parts import PATIENT_ORDER
 
 #: Zipf frequency below which a word counts as uncommon (3.0: once per million words;
@@ -106,11 +104,15 @@ def familiarity(word: str, language: str) -> float:
         if word.endswith(ending) and len(word) - len(ending) >= 3:
             base = word[: -len(ending)]
             forms |= {base, base + "e", base + "y", base[:-1] if base[-1:] == base[-2:-1] else base}
+    from wordfreq import zipf_frequency  # imported when first needed: it costs every command 0.2 s
+
     return max(zipf_frequency(form, language) for form in forms)
 
 
 @cache
 def _supported(language: str) -> bool:
+    from wordfreq import available_languages
+
     return language in FREQUENCY_LANGUAGES and language in available_languages()
 
 
@@ -122,6 +124,8 @@ def uncommon_words(texts: list[tuple[Loc, str]], terms: list[str], language: str
     """
     if not _supported(language):
         return []
+    from wordfreq import tokenize
+
     defined = {_stem(w) for term in terms for w in tokenize(term, language)}
     lower_seen = {w.lower() for _, text in texts for w in re.findall(r"\w+", text) if w[:1].islower()}
     reported: set[str] = set()

@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from clinic_handouts.content.fields import Percent, Strict, Text, is_plain_file_name
 
 #: Every part a handout can print, in the order a patient lives it: what it is,
 #: is it right for me, before, the day of, after, results, risks, when to call,
-#: the emergency signs, what next. A worksheet's table comes last, on a page of its own,
-#: so it can be copied. A clinic may set its own order (``Clinic.order``).
-PATIENT_ORDER: tuple[str, ...] = (
-    "key_points",
-    "terms",
-    "conditions",
-    "procedure",
-    "how_it_helps",
-    "benefits",
-    "right_for_me",
-    "before",
-    "day_of",
-    "duration",
-    "after",
-    "results",
-    "risks",
-    "call_us_if",
-    "emergency_if",
-    "if_no_help",
-    "extra_sections",
-    "worksheet",
-)
+#: the emergency signs, what next. A worksheet's table comes last, so it follows the
+#: instructions and can be copied. A clinic may set its own order (``Clinic.order``).
 PartKey = Literal[
     "key_points",
     "terms",
@@ -50,9 +30,21 @@ PartKey = Literal[
     "emergency_if",
     "if_no_help",
     "extra_sections",
+    "worksheet",
 ]
+PATIENT_ORDER: tuple[str, ...] = get_args(PartKey)
 #: The parts written beside the clinic's own text (plain language, reviewed separately).
 ADDED_LISTS = ("key_points", "before", "day_of", "after", "call_us_if", "emergency_if")
+
+
+def _figure_file(value: str) -> str:
+    if not is_plain_file_name(value) or not value.lower().endswith((".svg", ".png")):
+        raise ValueError("write the file name of an SVG or PNG in handouts/figures/, e.g. spine.svg")
+    return value
+
+
+#: a drawing's file name inside ``handouts/figures/``
+FigureFile = Annotated[Text, AfterValidator(_figure_file)]
 
 
 class FigureLabel(Strict):
@@ -69,19 +61,12 @@ class FigureLabel(Strict):
 class Figure(Strict):
     """A picture (SVG or PNG in ``handouts/figures/``) printed with the part it belongs to."""
 
-    file: Text
+    file: FigureFile
     section: PartKey
     caption: Text
     #: what the picture shows, for a reader who cannot see it (the PDF's Figure /Alt)
     alt: Text
     labels: list[FigureLabel] = []
-
-    @field_validator("file")
-    @classmethod
-    def _file_in_figures_folder(cls, value: str) -> str:
-        if not is_plain_file_name(value) or not value.lower().endswith((".svg", ".png")):
-            raise ValueError("write the file name of an SVG or PNG in handouts/figures/, e.g. spine.svg")
-        return value
 
 
 class Risks(Strict):
@@ -117,14 +102,7 @@ class Exercise(Strict):
     amount: Text
     #: boxes to tick each day (2 for "2 times a day")
     times_per_day: int = Field(default=1, ge=1, le=3)
-    figure: Text | None = None
-
-    @field_validator("figure")
-    @classmethod
-    def _figure_in_figures_folder(cls, value: str | None) -> str | None:
-        if value is not None and not is_plain_file_name(value):
-            raise ValueError("write the file name of an SVG or PNG in handouts/figures/, e.g. bridge.svg")
-        return value
+    figure: FigureFile | None = None
 
 
 class ExercisePlan(Strict):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FIXTURE_PROJECT, Printed, normalise, pdf_text, print_handout
+from conftest import FIXTURE_PROJECT, PART_HEADINGS, Printed, normalise, pdf_text, print_handout
 from PIL import Image
 
 from clinic_handouts.build import build_handout
@@ -24,15 +24,6 @@ from clinic_handouts.content.loading import load_handout
 from clinic_handouts.content.models import DEFAULT_HEADINGS, Handout
 from clinic_handouts.render import weasyprint_internals
 
-#: Heading of each optional part, as the template prints it.
-PART_HEADINGS = {
-    "key_points": "Key points",
-    "terms": "Words to know",
-    "before": "Before your visit",
-    "after": "After your treatment",
-    "call_us_if": "Call us if",
-    "emergency_if": "Call 911 or go to the emergency room if",
-}
 CONTACT_HEADING = "Questions? Call us"
 #: The one line under the title, by what awaits review: the added parts, or everything.
 REVIEW_LINE = {
@@ -46,7 +37,7 @@ LAST_LINES = {
     "sample": "Sample content, not yet reviewed by the clinic.",
 }
 #: Every part a handout of the sample library must have.
-ALL_PARTS = tuple(PART_HEADINGS)
+ALL_PARTS = ("key_points", "terms", "before", "after", "call_us_if", "emergency_if")
 
 
 def library_ids() -> list[str]:

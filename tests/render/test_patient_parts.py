@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import Printed, normalise, pdf_text, print_handout
+from conftest import PART_HEADINGS, Printed, normalise, pdf_text, print_handout
 from PIL import Image
 
 from clinic_handouts.content.library import Project
@@ -21,23 +21,6 @@ from clinic_handouts.content.models import DEFAULT_HEADINGS
 from clinic_handouts.content.parts import PATIENT_ORDER
 from clinic_handouts.pdf.structure import elements_in_order
 from clinic_handouts.render import weasyprint_internals
-
-HEADINGS = {
-    "key_points": "Key points",
-    "terms": "Words to know",
-    "before": "Before your visit",
-    "day_of": "On the day of your treatment",
-    "after": "After your treatment",
-    "risks": "Risks and side effects",
-    "call_us_if": "Call us if",
-    "emergency_if": "Call 911 or go to the emergency room if",
-    "worksheet": "How to use this sheet",
-}
-
-
-def structure(data: bytes) -> list[pikepdf.Dictionary]:
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        return [e for e in elements_in_order(pdf.Root.StructTreeRoot)]
 
 
 def tags(data: bytes, kind: str) -> list[dict[str, str]]:
@@ -51,7 +34,7 @@ def tags(data: bytes, kind: str) -> list[dict[str, str]]:
 
 
 def heading_of(key: str) -> str:
-    return HEADINGS.get(key) or DEFAULT_HEADINGS[key]
+    return PART_HEADINGS.get(key) or DEFAULT_HEADINGS[key]
 
 
 def positions(text: str, keys: list[str]) -> list[int]:
