@@ -280,11 +280,7 @@ def _handout_report(handout: Handout, document: YamlDocument, report: CheckRepor
 def _check_figures(handout: Handout, document: YamlDocument, report: CheckReport) -> None:
     """Every drawing a handout names must be a file in handouts/figures (else it cannot build)."""
     folder = document.path.parent / "figures"
-    named: list[tuple[Loc, str]] = [(("figures", i, "file"), f.file) for i, f in enumerate(handout.figures)]
-    if handout.worksheet and handout.worksheet.exercises:
-        items = handout.worksheet.exercises.items
-        named += [(("worksheet", "exercises", "items", i, "figure"), e.figure) for i, e in enumerate(items) if e.figure]
-    for loc, name in named:
+    for loc, name in handout.named_figures():
         if not (folder / name).is_file():
             line, column = document.locate(loc)
             message = f"no figure '{name}' in {folder}: add the file, or correct the name"

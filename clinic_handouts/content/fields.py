@@ -11,6 +11,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 PaperSize = Literal["letter", "a4"]
 ReviewStatus = Literal["approved", "sample"]
+HandoutKind = Literal["treatment", "worksheet"]
 Percent = Annotated[float, Field(ge=0, le=100)]
 
 

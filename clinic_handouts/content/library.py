@@ -16,6 +16,7 @@ from pathlib import Path
 from clinic_handouts.content.confine import confine
 from clinic_handouts.content.ids import check_id
 from clinic_handouts.content.loading import split_handout_name
+from clinic_handouts.content.models import Handout
 from clinic_handouts.errors import HandoutError, Problem
 
 #: the checkout this package runs from (``pip install -e``, or ``python generate.py``)
@@ -60,13 +61,14 @@ class Project:
         """Drawings the handouts print (``figures:``), embedded into the PDF, never linked."""
         return self.handouts_dir / "figures"
 
-    def figure_path(self, name: str) -> Path:
-        """A figure file by name, which must exist inside ``handouts/figures``."""
+    def figure_path(self, name: str, handout: Handout) -> Path:
+        """A drawing the handout names, which must be a file inside ``handouts/figures``."""
         path = self.figures_dir / name
         if not path.is_file():
             known = ", ".join(sorted(p.name for p in self.figures_dir.glob("*.*") if p.suffix in {".svg", ".png"}))
             there = f"; there are: {known}" if known else ""
-            raise HandoutError(Problem(f"no figure '{name}' in {self.figures_dir}{there}"))
+            where = f"handout '{handout.id}' ({handout.language}), figures"
+            raise HandoutError(Problem(f"{where}: no figure '{name}' in {self.figures_dir}{there}"))
         return self.confine(path, self.figures_dir)
 
     @property

@@ -13,11 +13,9 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, Field, PrivateAttr, field_validator, model_validator
 
-from clinic_handouts.content.fields import Colour, PaperSize, ReviewStatus, Strict, Text
+from clinic_handouts.content.fields import Colour, HandoutKind, PaperSize, ReviewStatus, Strict, Text
 from clinic_handouts.content.parts import ADDED_LISTS, PATIENT_ORDER, Figure, PartKey, Risks, Worksheet
 from clinic_handouts.i18n import N_
-
-HandoutKind = Literal["treatment", "worksheet"]
 
 # --- handouts --------------------------------------------------------------
 
@@ -231,6 +229,16 @@ class Handout(Strict):
             if self.worksheet.exercises is not None:
                 lines += [f"{e.name}: {e.how} {e.amount}" for e in self.worksheet.exercises.items]
         return lines
+
+    def named_figures(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Each drawing file the handout names, with the field path that names it."""
+        named: list[tuple[tuple[str | int, ...], str]] = [
+            (("figures", i, "file"), f.file) for i, f in enumerate(self.figures)
+        ]
+        items = self.worksheet.exercises.items if self.worksheet and self.worksheet.exercises else []
+        return named + [
+            (("worksheet", "exercises", "items", i, "figure"), e.figure) for i, e in enumerate(items) if e.figure
+        ]
 
     @property
     def review_state(self) -> Literal["reviewed", "partly", "sample"]:

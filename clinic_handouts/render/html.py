@@ -193,9 +193,7 @@ def handout_html(
 ) -> str:
     """The HTML of one handout, standalone or as part of a packet."""
     url = web_address(handout, clinic)
-    pictures = {f.file for f in handout.figures}
-    if handout.worksheet and handout.worksheet.exercises:
-        pictures |= {e.figure for e in handout.worksheet.exercises.items if e.figure}
+    pictures = {name for _, name in handout.named_figures()}
     return render(
         project,
         "handout.html",
@@ -210,5 +208,5 @@ def handout_html(
         qr=qr_data_uri(url),
         parts=handout.printed_parts(clinic.part_order()),
         standard_keys=STANDARD_KEYS,
-        figure_uris={name: data_uri(project.figure_path(name)) for name in sorted(pictures)},
+        figure_uris={name: data_uri(project.figure_path(name, handout)) for name in sorted(pictures)},
     )

@@ -137,7 +137,7 @@ def test_a_drawing_is_drawn_where_its_figure_tag_says(therapy: Printed):
     assert dark > 0.02 * box.width * box.height  # strokes, not an empty box
 
 
-def test_a_missing_drawing_is_an_error_at_its_line(scratch_project: Project):
+def test_a_missing_drawing_is_an_error_at_its_line(scratch_project: Project, capsys):
     from clinic_handouts.checks.checker import check
 
     (scratch_project.handouts_dir / "figures" / "knee-bend.svg").unlink()
@@ -145,6 +145,14 @@ def test_a_missing_drawing_is_an_error_at_its_line(scratch_project: Project):
     [problem] = [f.problem for f in report.findings if f.severity == "error"]
     assert "no figure 'knee-bend.svg'" in problem.message
     assert problem.line and problem.field == "figures.0.file"
+    # rendering it anyway: one line naming the handout and the drawing, and no file written
+    from clinic_handouts.cli.main import main
+
+    out = scratch_project.root / "pt.pdf"
+    assert main(["--root", str(scratch_project.root), "handout", "physical-therapy", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "handout 'physical-therapy' (en), figures: no figure 'knee-bend.svg'" in err
+    assert err.count("\n") == 1 and "Traceback" not in err and not out.exists()
 
 
 # --- risks and the day-of checklist ---------------------------------------------------
