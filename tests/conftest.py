@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import renders
 from pypdf import PdfReader
 
 from clinic_handouts.content.library import Project
@@ -71,6 +72,17 @@ def fail_on_weasyprint_warnings(request: pytest.FixtureRequest):
     if watch.records and "weasyprint_warnings_expected" not in request.keywords:
         messages = "; ".join(r.getMessage() for r in watch.records)
         pytest.fail(f"WeasyPrint logged warnings: {messages}")
+
+
+@pytest.fixture(autouse=True)
+def replayed_renders(request: pytest.FixtureRequest):
+    """Documents already laid out in this process are replayed (``renders.py``), unless the test is marked
+    ``fresh_renders`` (it checks that rendering again gives the same bytes)."""
+    if "fresh_renders" in request.keywords:
+        with renders.fresh():
+            yield
+    else:
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -123,6 +135,7 @@ def _record_what_the_product_makes() -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     _CONFIG[:] = [config]
+    renders.install()
     if outside_checkers(config):
         _record_what_the_product_makes()
     config.addinivalue_line("markers", "weasyprint_warnings_expected: the test provokes WeasyPrint warnings on purpose")

@@ -8,11 +8,13 @@ into plain words, all of them at once.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -99,17 +101,42 @@ def _record_positions(node: yaml.Node, loc: Loc, positions: dict[Loc, tuple[int,
             _record_positions(item, child, positions)
 
 
-def read_yaml(path: Path) -> YamlDocument:
-    """Parse one YAML file safely and within limits (``yaml_limits``); every refusal is a located problem."""
-    text = _read_text(path)
-    loader = None
+class _RefusedError(Exception):
+    """The node tree breaks a limit of ``yaml_limits`` (raised before any value is built)."""
+
+    def __init__(self, refusals: list) -> None:
+        self.refusals = refusals
+
+
+@lru_cache(maxsize=256)
+def _parse(text: str) -> tuple[Any, dict[Loc, tuple[int, int]]]:
+    """The data and positions of one YAML text, parsed once per process: a command that checks the library
+    and then prints it, or a batch that reads a handout for every visit, reads each file's text again but
+    scans it once (PyYAML's pure-Python scanner is the slow part). Callers get a copy (``read_yaml``)."""
+    loader = _Loader(text)
     try:
-        loader = _Loader(text)
         node = loader.get_single_node()
         refusals = check_graph(node) if node is not None else []
         if refusals:
-            raise HandoutError([Problem(r.message, file=path, line=r.line, column=r.column) for r in refusals])
+            raise _RefusedError(refusals)
         data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    positions: dict[Loc, tuple[int, int]] = {}
+    if node is not None:
+        _record_positions(node, (), positions)
+    return data, positions
+
+
+def read_yaml(path: Path) -> YamlDocument:
+    """Parse one YAML file safely and within limits (``yaml_limits``); every refusal is a located problem."""
+    text = _read_text(path)
+    try:
+        data, positions = _parse(text)
+    except _RefusedError as exc:
+        raise HandoutError(
+            [Problem(r.message, file=path, line=r.line, column=r.column) for r in exc.refusals]
+        ) from None
     except (_TooDeep, RecursionError) as exc:
         mark = exc.problem_mark if isinstance(exc, _TooDeep) else None
         raise HandoutError(
@@ -142,13 +169,7 @@ def read_yaml(path: Path) -> YamlDocument:
                 line=line,
             )
         ) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-    positions: dict[Loc, tuple[int, int]] = {}
-    if node is not None:
-        _record_positions(node, (), positions)
-    return YamlDocument(path, data, positions)
+    return YamlDocument(path, copy.deepcopy(data), dict(positions))
 
 
 def _read_text(path: Path) -> str:

@@ -156,7 +156,7 @@ class PacketBuilder:
                 in_packet=True,
                 large_print=variant.large_print,
             )
-            pdf = pikepdf.open(io.BytesIO(pdf_bytes(self.renderer.layout(html))))
+            pdf = pikepdf.open(io.BytesIO(self.renderer.write_pdf(html)[0]))
             make_accessible(pdf)
             self._portable[variant] = checked_part(pdf).portable()
         return self._portable[variant]

@@ -108,6 +108,27 @@ class _ConfinedLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+class _CompiledOnce(jinja2.BytecodeCache):
+    """Each template's source compiled once per process, whichever folder it was read from (a station or a
+    test suite opens the same templates for many projects and languages). Every environment ``environment``
+    makes has the same settings, so the same source compiles to the same code."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, Any] = {}
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return name
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        bucket.code = self._code.get(f"{bucket.key}\0{bucket.checksum}")
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[f"{bucket.key}\0{bucket.checksum}"] = bucket.code
+
+
+_COMPILED = _CompiledOnce()
+
+
 @cache
 def environment(search_path: tuple[Path, ...], language: str) -> jinja2.Environment:
     """A Jinja2 environment for one template search path and one language."""
@@ -118,6 +139,7 @@ def environment(search_path: tuple[Path, ...], language: str) -> jinja2.Environm
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_COMPILED,
     )
     env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["css_string"] = css_string

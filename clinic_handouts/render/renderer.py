@@ -92,6 +92,11 @@ class Renderer:
                 font_config=self.font_config, stylesheets=sheets, cache=self.image_cache
             )
 
+    def write_pdf(self, html: str) -> tuple[bytes, int]:
+        """Lay out HTML and write it (``pdf_bytes``): WeasyPrint's PDF, before the repairs, and its page count."""
+        document = self.layout(html)
+        return pdf_bytes(document), len(document.pages)
+
     def _page_style(self, css: str, base_url: str) -> weasyprint.CSS:
         if css not in self._page_styles:
             if len(self._page_styles) >= 512:
@@ -145,11 +150,10 @@ def render_pdf(
     Pass a ``renderer`` to reuse its parsed stylesheet and fonts across documents.
     """
     with collect_warnings() as warnings:
-        document = (renderer or Renderer(project)).layout(html)
-        data = pdf_bytes(document)
+        data, pages = (renderer or Renderer(project)).write_pdf(html)
     if strict and warnings:
         raise HandoutError([Problem(f"WeasyPrint: {w}") for w in warnings])
     finished = finish(data, created)
     if strict and finished.warnings:
         raise HandoutError([Problem(w) for w in finished.warnings])
-    return Rendered(finished.data, len(document.pages), (*warnings, *finished.warnings))
+    return Rendered(finished.data, pages, (*warnings, *finished.warnings))

@@ -192,6 +192,7 @@ def test_packet_tree_covers_every_page_and_keeps_each_logo(tmp_path: Path, proje
 # --- determinism ---------------------------------------------------------------
 
 
+@pytest.mark.fresh_renders
 def test_same_inputs_give_identical_bytes(tmp_path: Path, project: Project, printed, monkeypatch):
     first, second = tmp_path / "1.pdf", tmp_path / "2.pdf"
     build_handout(project, "botox", output=first)
