@@ -17,6 +17,7 @@ temporary folder per test (``CLINIC_HANDOUTS_CACHE``), and the session fails if 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import logging
@@ -139,12 +140,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if outside_checkers(config):
         _record_what_the_product_makes()
     config.addinivalue_line("markers", "weasyprint_warnings_expected: the test provokes WeasyPrint warnings on purpose")
-    try:  # Hypothesis keeps its examples and caches outside the checkout (default: .hypothesis/ in it)
-        from hypothesis.configuration import set_hypothesis_home_dir
-    except ImportError:
-        pass
-    else:
-        set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "clinic-handouts-hypothesis")
+    # Hypothesis keeps its examples and caches outside the checkout (default: .hypothesis/ in it)
+    hypothesis_home = Path(tempfile.gettempdir()) / "clinic-handouts-hypothesis"
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(hypothesis_home))
 
 
 # --- the checkout stays as it was ------------------------------------------------
@@ -434,9 +432,15 @@ def pdf_text(path_or_bytes) -> list[str]:
     (``pdftotext -raw``: a tenth of the time pypdf takes; ``pypdf_text`` is the other reader)."""
     data = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
     produced(data)
+    return list(_poppler_text(data))
+
+
+@functools.lru_cache(maxsize=64)
+def _poppler_text(data: bytes) -> tuple[str, ...]:
+    """Read once per process: tests share renders (``renders.py``), so they often read the same bytes."""
     out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True, check=True)
     pages = out.stdout.decode("utf-8").split("\f")
-    return [normalise(page) for page in pages[:-1]]
+    return tuple(normalise(page) for page in pages[:-1])
 
 
 def pypdf_text(path_or_bytes) -> list[str]:
@@ -449,11 +453,18 @@ def pypdf_text(path_or_bytes) -> list[str]:
 
 def assert_conformant(path_or_bytes) -> None:
     """Every PDF a test produces goes through the full offline check (``generate.py verify``)."""
+    data = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
+    findings = _verify_findings(produced(data))
+    assert not findings, "\n".join(findings)
+
+
+@functools.lru_cache(maxsize=64)
+def _verify_findings(data: bytes) -> tuple[str, ...]:
+    """``verify``'s findings (none: it passed), once per process for the same bytes."""
     from clinic_handouts.pdf.verify import verify
 
-    source = produced(path_or_bytes) if isinstance(path_or_bytes, bytes) else Path(path_or_bytes)
-    report = verify(source)
-    assert report.passed, "\n".join(str(f) for f in report.findings)
+    report = verify(data)
+    return () if report.passed else tuple(str(f) for f in report.findings) or ("failed",)
 
 
 def seed_sentences(seed: Path = SEED) -> list[str]:

@@ -338,12 +338,10 @@ def test_arabic_pdf_text(standalone):
 
 # --- packets in every language, names in every script ---------------------------------
 
+#: (names in other scripts, each on a packet of its own: tests/packets/test_actual_text.py)
 NAMES = {
     "latin": ("José Álvarez-Núñez", "es"),
-    "vietnamese": ("Nguyễn Thị Hoa", "vi"),
-    "chinese": ("王小明", "en"),
     "arabic": ("فاطمة الزهراء عبد الله", "ar"),
-    "cyrillic": ("Анна Петрова-Ёлкина", "en"),
 }
 
 
@@ -370,10 +368,7 @@ class BuiltPacket:
 #: the handouts of each name's visit
 ORDERS = {
     "latin": ["botox", "physical-therapy"],
-    "vietnamese": ["botox", "epidural-steroid-injection"],
-    "chinese": ["botox"],
     "arabic": ["botox", "epidural-steroid-injection"],
-    "cyrillic": ["botox"],
 }
 
 
@@ -401,7 +396,7 @@ def packets(project: Project) -> Packets:
 
 
 @pytest.mark.parametrize("key", NAMES)
-def test_names_in_every_script_print_on_every_page(packets, key: str, tmp_path: Path):
+def test_the_patients_name_prints_on_every_page_in_the_patients_language(packets, key: str, tmp_path: Path):
     name, language = NAMES[key]
     built = packets[key]
     assert built.warnings == ()

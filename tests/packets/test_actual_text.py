@@ -35,6 +35,7 @@ NAMES = {
     "vietnamese": ("Nguyễn Thị Hương", "vi"),
     "chinese": ("王秀英", "en"),
     "latin": ("José Álvarez-Núñez", "en"),
+    "cyrillic": ("Анна Петрова-Ёлкина", "en"),
 }
 #: scripts whose glyphs pypdf cannot read back in order (it ignores /ActualText)
 PYPDF_MISREADS = {"devanagari"}
@@ -109,7 +110,11 @@ def test_the_name_keeps_its_place_on_the_cover_line(builder, tmp_path):
 )
 def test_pypdf_reads_the_name_where_the_glyphs_allow(builder, script):
     name, _ = NAMES[script]
-    pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(_packet(builder, script).data)).pages]
+    packet = _packet(builder, script)
+    reader = PdfReader(io.BytesIO(packet.data))
+    # the cover (its line and its stamp) and a handout's page (the stamp, the same on every page after it;
+    # pdftotext reads every page above)
+    pages = [reader.pages[number].extract_text() or "" for number in (0, 1, packet.pages - 1)]
     # pypdf reads glyph by glyph: a glyph inside an Indic cluster whose text went to its neighbour reads as
     # U+200D (pdf/tounicode.py: every glyph must map to Unicode for PDF/A-3u), an invisible joiner
     assert all(name in text.replace("\u200d", "") for text in pages)
@@ -117,9 +122,15 @@ def test_pypdf_reads_the_name_where_the_glyphs_allow(builder, script):
 
 
 @pytest.mark.parametrize("script", NAMES)
-def test_the_packet_stays_valid(builder, script):
+def test_the_packet_stays_valid(builder, script, tmp_path):
     data = _packet(builder, script).data
     assert_conformant(data)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        assert str(pdf.Root.Lang) == NAMES[script][1]
+    path = tmp_path / "packet.pdf"
+    path.write_bytes(data)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert len(fonts) > 2 and all(row.split()[-5] == "yes" for row in fonts[2:]), "every font embedded"
     assert ghostscript_errors(data) is None
     # WeasyPrint writes ``<0032> <>`` in ToUnicode for the glyphs inside an Indic cluster, which
     # page-validation calls malformed; pdf/tounicode.py gives them a value (every finding counts)

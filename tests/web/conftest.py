@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
 from collections.abc import Iterator
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pypdf import PdfReader
+from conftest import pdf_text as poppler_text
 
 from clinic_handouts.web import commands
 from clinic_handouts.web.core import Project
@@ -76,6 +75,6 @@ def desk(station: Station) -> Iterator[tuple[httpx.Client, str]]:
 
 
 def pdf_text(data: bytes) -> tuple[str, int]:
-    """All the text of a PDF and its page count."""
-    reader = PdfReader(io.BytesIO(data))
-    return "\n".join(page.extract_text() or "" for page in reader.pages), len(reader.pages)
+    """All the text of a PDF (as poppler reads it) and its page count."""
+    pages = poppler_text(data)
+    return "\n".join(pages), len(pages)
