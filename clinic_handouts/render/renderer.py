@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
@@ -66,9 +67,13 @@ class Renderer:
         self.image_cache: dict = {}
         #: each distinct page style, parsed once
         self._page_styles: dict[str, weasyprint.CSS] = {}
+
+    @cached_property
+    def stylesheet(self) -> weasyprint.CSS:
+        """The project's ``styles/handout.css`` with its fonts, parsed when the first document needs it."""
         with refusals_as_errors():
-            self.stylesheet = weasyprint.CSS(
-                filename=str(project.confine(project.styles_dir / "handout.css")),
+            return weasyprint.CSS(
+                filename=str(self.project.confine(self.project.styles_dir / "handout.css")),
                 url_fetcher=self.fetcher,
                 font_config=self.font_config,
             )

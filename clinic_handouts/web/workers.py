@@ -49,7 +49,7 @@ class _Worker:
 
     def __init__(self, root: str) -> None:
         self.builder = PacketBuilder(Project(Path(root)))
-        self.builder.renderer  # noqa: B018 - load the stylesheet and fonts before the first job
+        self.builder.renderer.stylesheet  # noqa: B018 - load the stylesheet and fonts before the first job
 
     def packet(
         self, visit: Visit, given: dict[Variant, RenderedVariant], duplex: bool
