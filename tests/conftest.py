@@ -104,6 +104,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _session_folder(config: pytest.Config) -> Path:
+    """This session's temporary folder, the same for every xdist worker (each has its own below it)."""
+    base = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    return base.parent if _is_worker(config) else base
+
+
 def outside_checkers(config: pytest.Config) -> bool:
     return bool(config.getoption("outside_checkers")) or os.environ.get("CLINIC_HANDOUTS_OUTSIDE_CHECKERS") == "1"
 
@@ -136,7 +142,7 @@ def _record_what_the_product_makes() -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     _CONFIG[:] = [config]
-    renders.install()
+    renders.install(lambda: _session_folder(config) / "renders")
     if outside_checkers(config):
         _record_what_the_product_makes()
     config.addinivalue_line("markers", "weasyprint_warnings_expected: the test provokes WeasyPrint warnings on purpose")
@@ -279,11 +285,12 @@ def scratch_project(tmp_path: Path) -> Project:
 
 @dataclass(frozen=True)
 class Printed:
-    """One handout laid out (``document``), written (``data``), its PDF text per page and WeasyPrint's warnings."""
+    """One handout written (``data``), its PDF text per page and WeasyPrint's warnings; ``document``, the
+    laid-out pages, is made when a test first asks for it (most tests read only the PDF)."""
 
+    project: Project
     handout: Handout
     html: str
-    document: object
     #: WeasyPrint's own PDF, before the repairs and claims
     raw: bytes
     #: the finished PDF, the same bytes as ``build_handout`` writes
@@ -297,6 +304,11 @@ class Printed:
     @property
     def text(self) -> str:
         return " ".join(self.pages)
+
+    @functools.cached_property
+    def document(self):
+        """The laid-out pages (WeasyPrint's ``Document``: boxes, positions) of this handout."""
+        return renderer_for(self.project).layout(self.html)
 
 
 _PRINTED: dict[tuple, Printed] = {}
@@ -327,17 +339,16 @@ def print_handout(
     from clinic_handouts.pdf.claims import finish
     from clinic_handouts.pdf.xmp import creation_date
     from clinic_handouts.render.html import handout_html
-    from clinic_handouts.render.renderer import collect_warnings, pdf_bytes
+    from clinic_handouts.render.renderer import collect_warnings
 
     clinic = load_clinic(project.clinic_folder(clinic_ref))
     handout = load_handout(project.handouts_dir / name)
     html = handout_html(project, handout, clinic, paper, large_print=large_print, in_packet=in_packet)
     with collect_warnings() as warnings:  # also outside the autouse watch (shared renders)
-        document = renderer_for(project).layout(html)
-        raw = pdf_bytes(document)
+        raw, _ = renderer_for(project).write_pdf(html)
     finished = finish(raw, creation_date(handout.review.reviewed_on))
     return Printed(
-        handout, html, document, raw, finished.data, pdf_text(finished.data), tuple(warnings), tuple(finished.warnings)
+        project, handout, html, raw, finished.data, pdf_text(finished.data), tuple(warnings), tuple(finished.warnings)
     )
 
 

@@ -1,4 +1,4 @@
-"""Each distinct document laid out and written once per test process, and replayed after that.
+"""Each distinct document laid out and written once per test session, and replayed after that.
 
 Most tests lay out the fixture project's few handouts again and again (the same Botox handout in a
 packet, in a batch, through the CLI, under another folder name), and WeasyPrint's layout is most of
@@ -9,7 +9,8 @@ later calls with the same inputs get those bytes, and WeasyPrint's warnings logg
 The inputs are everything the layout reads: the HTML (the project's folder name taken out), every
 style sheet it links to and the project's ``styles/`` folder, the fonts' settings and
 ``SOURCE_DATE_EPOCH``. A test that changes any of them renders anew; a render that fails is never kept.
-Batch workers are forked from the test process and start with its replays.
+Renders are kept in memory and in a folder of this session's temporary files, which both xdist
+workers and the batch workers they fork share (each entry written whole, then renamed into place).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import contextlib
 import hashlib
 import logging
 import os
+import pickle
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -28,9 +30,13 @@ from clinic_handouts.render import renderer as renderer_module
 #: file:// addresses in a document (a clinic's style sheet)
 FILE_URL = re.compile(r"""file://[^"'\s)]+""")
 
-_KEPT: dict[str, tuple[bytes, int, tuple[logging.LogRecord, ...]]] = {}
+#: a render: the PDF, its page count, and what WeasyPrint logged (logger, level, message)
+Kept = tuple[bytes, int, tuple[tuple[str, int, str], ...]]
+_KEPT: dict[str, Kept] = {}
 _FRESH = [False]
 _REAL = renderer_module.Renderer.write_pdf
+#: where renders are shared (asked for when first needed: the session's temporary folder comes later)
+_FOLDER: list[Callable[[], Path]] = []
 
 
 def _folder_key(digest: hashlib._Hash, folder: Path) -> None:
@@ -64,28 +70,53 @@ class _Keep(logging.Handler):
         self.records.append(record)
 
 
+def _shared(key: str) -> Path | None:
+    return _FOLDER[0]() / f"{key}.pickle" if _FOLDER else None
+
+
+def _recall(key: str) -> Kept | None:
+    if key not in _KEPT:
+        path = _shared(key)
+        if path is None or not path.is_file():
+            return None
+        _KEPT[key] = pickle.loads(path.read_bytes())
+    return _KEPT[key]
+
+
+def _keep(key: str, kept: Kept) -> None:
+    _KEPT[key] = kept
+    path = _shared(key)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        partial.write_bytes(pickle.dumps(kept))
+        partial.replace(path)
+
+
 def write_pdf_once(self: renderer_module.Renderer, html: str) -> tuple[bytes, int]:
-    """``Renderer.write_pdf``, rendering each distinct input once per process."""
+    """``Renderer.write_pdf``, rendering each distinct input once per session."""
     if _FRESH[0]:
         return _REAL(self, html)
     key = inputs_key(self, html)
-    if key not in _KEPT:
+    kept = _recall(key)
+    if kept is None:
         keep = _Keep()
         renderer_module.WEASYPRINT_LOGGER.addHandler(keep)
         try:
             data, pages = _REAL(self, html)
         finally:
             renderer_module.WEASYPRINT_LOGGER.removeHandler(keep)
-        _KEPT[key] = (data, pages, tuple(keep.records))
+        _keep(key, (data, pages, tuple((r.name, r.levelno, r.getMessage()) for r in keep.records)))
         return data, pages
-    data, pages, records = _KEPT[key]
-    for record in records:
-        renderer_module.WEASYPRINT_LOGGER.handle(record)
+    data, pages, logged = kept
+    for name, level, message in logged:
+        logging.getLogger(name).log(level, "%s", message)
     return data, pages
 
 
-def install() -> None:
-    """Replay renders from here on (called once per test process, by conftest)."""
+def install(folder: Callable[[], Path]) -> None:
+    """Replay renders from here on (called once per test process, by conftest), sharing them in ``folder()``."""
+    _FOLDER[:] = [folder]
     renderer_module.Renderer.write_pdf = write_pdf_once  # type: ignore[method-assign]
 
 

@@ -20,7 +20,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
-from conftest import FIXTURE_PROJECT, PART_HEADINGS, ROOT, make_project, normalise, pdf_text, pypdf_text
+from conftest import FIXTURE_PROJECT, PART_HEADINGS, ROOT, Printed, make_project, normalise, pdf_text, pypdf_text
 
 from clinic_handouts import i18n
 from clinic_handouts.batch.schedule import BatchReport, RowResult
@@ -135,9 +135,9 @@ def layout_text(document) -> list[str]:
 @dataclass(frozen=True)
 class Standalone:
     path: Path
+    printed: Printed
     handout: Handout
     html: str
-    document: object
     data: bytes
     pages: list[str]  #: the PDF's text; the layout's for right-to-left pages
     warnings: tuple[str, ...]
@@ -145,6 +145,10 @@ class Standalone:
     @property
     def text(self) -> str:
         return " ".join(self.pages)
+
+    @property
+    def document(self):
+        return self.printed.document
 
 
 def handout_files() -> list[Path]:
@@ -167,7 +171,7 @@ class StandalonePdfs:
             rtl = i18n.text_direction(got.handout.language) == "rtl"
             pages = layout_text(got.document) if rtl else got.pages
             assert len(pages) == len(got.pages)
-            self.made[name] = Standalone(path, got.handout, got.html, got.document, got.data, pages, got.warnings)
+            self.made[name] = Standalone(path, got, got.handout, got.html, got.data, pages, got.warnings)
         return self.made[name]
 
 
