@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import renders
 from pypdf import PdfReader
 
 from clinic_handouts.content.library import Project
@@ -80,6 +79,8 @@ def replayed_renders(request: pytest.FixtureRequest):
     """Documents already laid out in this process are replayed (``renders.py``), unless the test is marked
     ``fresh_renders`` (it checks that rendering again gives the same bytes)."""
     if "fresh_renders" in request.keywords:
+        import renders
+
         with renders.fresh():
             yield
     else:
@@ -102,6 +103,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="after the run, check every PDF the tests produced with page-validation and Ghostscript "
         "(also when CLINIC_HANDOUTS_OUTSIDE_CHECKERS=1, as .ci/run sets it)",
     )
+
+
+def _runs_tests(config: pytest.Config) -> bool:
+    """This process runs tests: an xdist worker, or a run without xdist (not the xdist controller)."""
+    return _is_worker(config) or getattr(config.option, "dist", "no") == "no"
 
 
 def _session_folder(config: pytest.Config) -> Path:
@@ -142,7 +148,10 @@ def _record_what_the_product_makes() -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     _CONFIG[:] = [config]
-    renders.install(lambda: _session_folder(config) / "renders")
+    if _runs_tests(config):  # the xdist controller only hands out tests: it need not import WeasyPrint
+        import renders
+
+        renders.install(lambda: _session_folder(config) / "renders")
     if outside_checkers(config):
         _record_what_the_product_makes()
     config.addinivalue_line("markers", "weasyprint_warnings_expected: the test provokes WeasyPrint warnings on purpose")
