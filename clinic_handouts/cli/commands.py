@@ -1,19 +1,23 @@
-"""The commands that make PDFs: the main job, ``handout``, ``packet``, ``batch`` and ``verify``."""
+"""The commands that make PDFs: the main job, ``handout``, ``packet``, ``batch`` and ``verify``.
+
+Each command imports what makes PDFs (WeasyPrint, pikepdf: half a second) when it runs, so that
+``--version``, ``--help`` and the content commands (``check``, ``new``, ``schema``) start at once.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from clinic_handouts.batch.cache import VariantCache
-from clinic_handouts.batch.runner import run_batch
-from clinic_handouts.batch.schedule import RowResult
-from clinic_handouts.build import Built, build_handout, build_library, build_packets, example_visits
 from clinic_handouts.cli.main import Settings, report_problems
-from clinic_handouts.pdf.verify import print_verify_report, verify
+
+if TYPE_CHECKING:
+    from clinic_handouts.batch.schedule import RowResult
+    from clinic_handouts.build import Built
 
 pass_settings = click.make_pass_decorator(Settings)
 OUTPUT = click.Path(path_type=Path, dir_okay=True)
@@ -30,6 +34,8 @@ def report_built(built: list[Built]) -> None:
 
 def main_job(settings: Settings) -> int:
     """Every handout with the clinic, and the example visits' packets, into out/."""
+    from clinic_handouts.build import build_library, build_packets, example_visits
+
     project = settings.project
     out_dir = settings.out_dir or project.out_dir
     built, problems = build_library(project, settings.clinic_for(None), out_dir=out_dir, strict=settings.strict)
@@ -61,6 +67,8 @@ def handout(
     large_print: bool,
 ) -> int:
     """Render one handout (an id such as botox, or a YAML file) to PDF."""
+    from clinic_handouts.build import build_handout
+
     settings.applies("handout", "clinic", "strict", "out_dir")
     settings.refuse_with_output(output)
     built = build_handout(
@@ -91,6 +99,8 @@ def packet(
     settings: Settings, visit: Path, output: Path | None, no_duplex: bool, strict: bool, large_print: bool, fhir: bool
 ) -> int:
     """Render one visit's packet (cover and handouts) to PDF; the clinic comes from the visit file."""
+    from clinic_handouts.build import build_packets
+
     settings.applies("packet", "strict", "out_dir")
     settings.refuse_with_output(output)
     built, problems = build_packets(
@@ -142,6 +152,9 @@ def batch(
     fhir: bool,
 ) -> int:
     """One packet per row of the day's schedule CSV, and a manifest.json; the clinic comes from each row."""
+    from clinic_handouts.batch.cache import VariantCache
+    from clinic_handouts.batch.runner import run_batch
+
     settings.applies("batch", "strict", "out_dir")
     project = settings.project
     out_dir = settings.out_dir_for(output, "-o") or project.out_dir / "packets"
@@ -199,6 +212,8 @@ def batch(
 @pass_settings
 def verify_command(settings: Settings, pdf: Path, as_json: bool) -> int:
     """Check a PDF's PDF/A-3 and PDF/UA-1 claims offline; exit 1 if any check fails."""
+    from clinic_handouts.pdf.verify import print_verify_report, verify
+
     settings.applies("verify")
     report = verify(pdf)
     if as_json:

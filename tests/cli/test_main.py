@@ -137,6 +137,18 @@ def test_generate_py_is_a_thin_entry_point(project: Project, tmp_path: Path):
     assert "Tiny" in pdf_text(out)[0]
 
 
+def test_commands_that_make_no_pdf_start_without_weasyprint(project: Project):
+    """``--version``, ``--help`` and ``check`` do not import WeasyPrint or pikepdf (half a second at every start)."""
+    code = (
+        "import sys\n"
+        "from clinic_handouts.cli.main import main\n"
+        f"codes = [main(['--version']), main(['--help']), main(['--root', {str(project.root)!r}, 'check'])]\n"
+        "print(codes, sorted({'weasyprint', 'pikepdf'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "[0, 0, 0] []", done.stdout[-500:]
+
+
 # --- global options: honoured by the commands they apply to, refused by the others ----------------
 
 
