@@ -36,7 +36,7 @@ class Station:
     project: Project
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Station]:
     data_dir = tmp_path_factory.mktemp("station-data")
     root = tmp_path_factory.mktemp("station-project")
