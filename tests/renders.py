@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import os
 import pickle
 import re
@@ -30,8 +29,8 @@ from clinic_handouts.render import renderer as renderer_module
 #: file:// addresses in a document (a clinic's style sheet)
 FILE_URL = re.compile(r"""file://[^"'\s)]+""")
 
-#: a render: the PDF, its page count, and what WeasyPrint logged (logger, level, message)
-Kept = tuple[bytes, int, tuple[tuple[str, int, str], ...]]
+#: a render: the PDF, its page count, and the warnings WeasyPrint logged
+Kept = tuple[bytes, int, tuple[str, ...]]
 _KEPT: dict[str, Kept] = {}
 _FRESH = [False]
 _REAL = renderer_module.Renderer.write_pdf
@@ -40,6 +39,8 @@ _FOLDER: list[Callable[[], Path]] = []
 
 
 def _folder_key(digest: hashlib._Hash, folder: Path) -> None:
+    """Each file's name, type (a link is not its target: the fetcher refuses links) and size; style sheets'
+    text too. ``batch.cache`` hashes folders by content through links, which would miss a file made a link."""
     for path in sorted(folder.rglob("*")):
         stat = path.lstat()
         digest.update(f"{path.relative_to(folder)}:{stat.st_mode}:{stat.st_size}\0".encode())
@@ -53,21 +54,12 @@ def inputs_key(renderer: renderer_module.Renderer, html: str) -> str:
     digest = hashlib.sha256(html.replace(root, "\0root\0").encode())
     for url in sorted(set(FILE_URL.findall(html))):
         path = Path(unquote(urlsplit(url).path))
-        digest.update(url.replace(root, "\0root\0").encode() + b"\0")
+        digest.update(url.replace(root, "\0root\0").encode() + (b"\0link\0" if path.is_symlink() else b"\0"))
         digest.update(path.read_bytes() if path.is_file() else b"\0missing\0")
     _folder_key(digest, renderer.project.styles_dir)
     for variable in ("SOURCE_DATE_EPOCH", "FONTCONFIG_FILE", "FONTCONFIG_PATH"):
         digest.update(f"{variable}={os.environ.get(variable, '')}\0".encode())
     return digest.hexdigest()
-
-
-class _Keep(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 def _shared(key: str) -> Path | None:
@@ -100,17 +92,13 @@ def write_pdf_once(self: renderer_module.Renderer, html: str) -> tuple[bytes, in
     key = inputs_key(self, html)
     kept = _recall(key)
     if kept is None:
-        keep = _Keep()
-        renderer_module.WEASYPRINT_LOGGER.addHandler(keep)
-        try:
+        with renderer_module.collect_warnings() as warnings:
             data, pages = _REAL(self, html)
-        finally:
-            renderer_module.WEASYPRINT_LOGGER.removeHandler(keep)
-        _keep(key, (data, pages, tuple((r.name, r.levelno, r.getMessage()) for r in keep.records)))
+        _keep(key, (data, pages, tuple(warnings)))
         return data, pages
-    data, pages, logged = kept
-    for name, level, message in logged:
-        logging.getLogger(name).log(level, "%s", message)
+    data, pages, warnings = kept
+    for message in warnings:  # as warnings (an error WeasyPrint logged is replayed at warning level)
+        renderer_module.WEASYPRINT_LOGGER.warning("%s", message)
     return data, pages
 
 
