@@ -163,9 +163,14 @@ class PacketBuilder:
 
     def _part(self, variant: Variant, given: Mapping[Variant, RenderedVariant]) -> TaggedPart:
         """The variant as packets copy it: always opened from its saved bytes, so a packet's bytes are the
-        same whichever process rendered its handouts, or whether they came from a cache."""
+        same whichever process rendered its handouts, or whether they came from a cache.
+
+        A variant given by another process is kept as if rendered here: ``render_variant`` then returns
+        it instead of laying the handout out again."""
         if variant not in self._opened:
-            self._opened[variant] = (given.get(variant) or self.render_variant(variant)).open()
+            if variant in given:
+                self._portable.setdefault(variant, given[variant])
+            self._opened[variant] = self.render_variant(variant).open()
         return self._opened[variant]
 
     # --- one packet -------------------------------------------------------------

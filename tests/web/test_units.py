@@ -139,3 +139,24 @@ def test_a_renderer_that_dies_is_replaced() -> None:
             pool.close()
 
     asyncio.run(scenario())
+
+
+def test_a_renderer_lays_out_each_handout_once_and_sends_back_only_what_it_made(project: Project) -> None:
+    """A renderer given a handout by another keeps it: its later packets neither lay the handout out
+    again nor send it back to the station, which already holds it."""
+    from clinic_handouts.web.workers import _Worker
+
+    first, second = _Worker(str(project.root)), _Worker(str(project.root))
+    two = visit("V-1").model_copy(update={"handouts": ["botox", "physical-therapy"]})
+    built, made = first.packet(two, {}, True)
+    assert set(made) == set(first.builder.variants(two))
+    laid_out: list[str] = []
+    lay_out = second.builder.renderer.write_pdf
+    second.builder.renderer.write_pdf = lambda html: laid_out.append(html) or lay_out(html)  # type: ignore[method-assign]
+    given = {v: d for v, d in made.items() if v.handout_id == "botox"}
+    again, sent = second.packet(two, given, True)  # as the pool does: only what the renderer lacks
+    assert again.data == built.data
+    assert [v.handout_id for v in sent] == ["physical-therapy"] and len(laid_out) == 1
+    for _ in range(2):  # the pool now knows this renderer holds both: it sends nothing
+        later, sent = second.packet(two, {}, True)
+        assert later.data == built.data and sent == {} and len(laid_out) == 1
