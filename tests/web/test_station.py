@@ -44,7 +44,7 @@ THREE = {
 
 
 def api(station: Station) -> httpx.Client:
-    return httpx.Client(base_url=station.url, timeout=60, headers={"authorization": f"Bearer {station.token}"})
+    return station.client(timeout=60, headers={"authorization": f"Bearer {station.token}"})
 
 
 def as_json(data: dict[str, Any]) -> dict[str, Any]:
@@ -52,7 +52,8 @@ def as_json(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_health_needs_no_sign_in(station: Station) -> None:
-    answer = httpx.get(f"{station.url}/health")
+    with station.client() as client:
+        answer = client.get("/health")
     assert answer.status_code == 200
     assert answer.json()["status"] == "ready"
 
@@ -60,7 +61,8 @@ def test_health_needs_no_sign_in(station: Station) -> None:
 @pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer chs_not-a-token"}, {"authorization": "Basic eDp5"}])
 def test_api_refuses_without_a_valid_token(station: Station, headers: dict[str, str]) -> None:
     for method, path in (("POST", "/api/packets"), ("GET", "/api/handouts"), ("GET", "/openapi.json")):
-        answer = httpx.request(method, f"{station.url}{path}", headers=headers, json=as_json(VISIT))
+        with station.client() as client:
+            answer = client.request(method, path, headers=headers, json=as_json(VISIT))
         assert answer.status_code == 401, path
         assert answer.headers["www-authenticate"] == "Bearer"
         assert "Traceback" not in answer.text
@@ -68,7 +70,8 @@ def test_api_refuses_without_a_valid_token(station: Station, headers: dict[str, 
 
 @pytest.mark.parametrize("path", ["/", "/new", "/library", "/docs", "/packets/V20261127-001.pdf", "/today/all.pdf"])
 def test_pages_redirect_to_login(station: Station, path: str) -> None:
-    answer = httpx.get(f"{station.url}{path}")
+    with station.client() as client:
+        answer = client.get(path)
     assert answer.status_code == 303
     assert answer.headers["location"] == f"/login?next={path}"
 
@@ -184,7 +187,7 @@ NAMES = ("José Álvarez-Núñez", "Margaret O'Brien", "Nguyễn Thị Hoa", "�
 
 
 def test_session_cookie_is_httponly_lax_and_ends_in_a_working_day(station: Station) -> None:
-    with httpx.Client(base_url=station.url) as client:
+    with station.client() as client:
         form = client.get("/login")
         answer = client.post(
             "/login", data={"username": "desk", "password": PASSWORD, "csrf_token": CSRF.search(form.text).group(1)}
@@ -197,7 +200,7 @@ def test_session_cookie_is_httponly_lax_and_ends_in_a_working_day(station: Stati
 
 
 def test_forms_without_the_csrf_token_are_refused(station: Station) -> None:
-    with httpx.Client(base_url=station.url) as client:
+    with station.client() as client:
         csrf = sign_in(client, "csrf")
         for path, data in (("/new", {"patient_name": "X"}), ("/today/clear", {}), ("/logout", {})):
             assert client.post(path, data=data).status_code == 403
@@ -212,7 +215,7 @@ def test_forms_without_the_csrf_token_are_refused(station: Station) -> None:
 
 
 def test_wrong_passwords_are_slowed_down(station: Station) -> None:
-    with httpx.Client(base_url=station.url) as client:
+    with station.client() as client:
         token = CSRF.search(client.get("/login").text).group(1)  # type: ignore[union-attr]
         statuses = [
             client.post(
