@@ -170,7 +170,8 @@ class PacketBuilder:
         if variant not in self._opened:
             if variant in given:
                 self._portable.setdefault(variant, given[variant])
-            self._opened[variant] = self.render_variant(variant).open()
+            kept = self._portable.get(variant)
+            self._opened[variant] = (kept or self.render_variant(variant)).open()
         return self._opened[variant]
 
     # --- one packet -------------------------------------------------------------
