@@ -23,8 +23,8 @@ def fills(data: bytes, top: float, bottom: float) -> list[float]:
             scale = DPI / 72
             y0, y1 = round(top * scale), picture.height - round(bottom * scale)
             body = picture.crop((0, y0, picture.width, y1))
-            inked = [y for y in range(body.height) if body.crop((0, y, body.width, y + 1)).getextrema()[0] < 160]
-            out.append((inked[-1] + 1) / body.height if inked else 0.0)
+            ink = body.point(lambda v: 255 if v < 160 else 0).getbbox()  # the box around every dark pixel
+            out.append(ink[3] / body.height if ink else 0.0)
         return out
 
 
