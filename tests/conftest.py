@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pages import poppler
 from pypdf import PdfReader
 
 from clinic_handouts.content.library import Project
@@ -458,8 +459,7 @@ def pdf_text(path_or_bytes) -> list[str]:
 @functools.lru_cache(maxsize=64)
 def _poppler_text(data: bytes) -> tuple[str, ...]:
     """Read once per process: tests share renders (``renders.py``), so they often read the same bytes."""
-    out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True, check=True)
-    pages = out.stdout.decode("utf-8").split("\f")
+    pages = poppler("pdftotext", data, "-raw", "-enc", "UTF-8").decode("utf-8").split("\f")
     return tuple(normalise(page) for page in pages[:-1])
 
 

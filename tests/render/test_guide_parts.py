@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import FIXTURE_PROJECT, PART_HEADINGS, Printed, normalise, pdf_text, print_handout
+from pages import poppler
 from PIL import Image
 
 from clinic_handouts.build import build_handout
@@ -57,12 +57,7 @@ def guide_ids() -> list[str]:
 def page_picture(printed: Printed, page_index: int) -> Image.Image:
     """The page drawn by poppler at 96 dpi: one pixel per CSS px of the layout."""
     number = str(page_index + 1)
-    png = subprocess.run(
-        ["pdftoppm", "-png", "-r", "96", "-f", number, "-l", number, "-"],
-        input=printed.data,
-        capture_output=True,
-        check=True,
-    ).stdout
+    png = poppler("pdftoppm", printed.data, "-png", "-r", "96", "-f", number, "-l", number)
     return Image.open(io.BytesIO(png)).convert("L")
 
 

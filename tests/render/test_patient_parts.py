@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 from pathlib import Path
 
 import pikepdf
 import pytest
 from conftest import PART_HEADINGS, Printed, normalise, pdf_text, print_handout
+from pages import poppler
 from PIL import Image
 
 from clinic_handouts.content.library import Project
@@ -125,12 +125,7 @@ def test_a_drawing_is_drawn_where_its_figure_tag_says(therapy: Printed):
         index = next(i for i, page in enumerate(pdf.pages) if page.obj.objgen == element.Pg.objgen)
         x0, y0, x1, y1 = (float(v) for v in element.A.BBox)
         height = float(pdf.pages[index].MediaBox[3])
-    png = subprocess.run(
-        ["pdftoppm", "-png", "-r", "72", "-f", str(index + 1), "-l", str(index + 1), "-"],
-        input=therapy.data,
-        capture_output=True,
-        check=True,
-    ).stdout
+    png = poppler("pdftoppm", therapy.data, "-png", "-r", "72", "-f", str(index + 1), "-l", str(index + 1))
     box = Image.open(io.BytesIO(png)).convert("L").crop((int(x0), int(height - y1), int(x1), int(height - y0)))
     dark = sum(box.histogram()[:128])
     assert box.width > 100 and box.height > 50
