@@ -22,7 +22,7 @@ def for_poppler(data: bytes) -> bytes:
 
     Given an output intent, poppler builds its colour transforms with lcms again and again: 90% of
     ``pdftotext``'s time (0.44 s for a 24-page packet; 0.03 s without). The text poppler reads and the
-    pixels it draws are the same bytes either way (``tests/pdf/test_accessibility.py`` checks it); the
+    pixels it draws are the same bytes either way (``tests/packets/test_builder.py`` checks it); the
     intent itself is checked by ``verify`` and the outside checkers, on the PDF as produced.
     """
     with pikepdf.open(io.BytesIO(data)) as pdf:
