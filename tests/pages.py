@@ -35,12 +35,15 @@ def for_poppler(data: bytes) -> bytes:
 
 
 def poppler(tool: str, data: bytes, *options: str) -> bytes:
-    """What a poppler tool writes to standard output for a PDF in memory: ``pdftotext``'s text, or the one
-    page ``pdftoppm`` draws when given no file name root (``-f N -l N``)."""
+    """What a poppler tool writes to standard output for a PDF in memory, given as ``for_poppler`` makes it."""
+    return run_poppler(tool, for_poppler(data), *options)
+
+
+def run_poppler(tool: str, pdf: bytes, *options: str) -> bytes:
+    """What a poppler tool writes to standard output for exactly these PDF bytes: ``pdftotext``'s text, or
+    the one page ``pdftoppm`` draws when given no file name root (``-f N -l N``)."""
     output = ["-"] if tool == "pdftotext" else []
-    return subprocess.run(
-        [tool, *options, "-", *output], input=for_poppler(data), capture_output=True, check=True
-    ).stdout
+    return subprocess.run([tool, *options, "-", *output], input=pdf, capture_output=True, check=True).stdout
 
 
 def fills(data: bytes, top: float, bottom: float) -> list[float]:

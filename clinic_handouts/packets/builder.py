@@ -161,6 +161,10 @@ class PacketBuilder:
             self._portable[variant] = checked_part(pdf).portable()
         return self._portable[variant]
 
+    def holds(self, variant: Variant) -> bool:
+        """Whether the builder has the variant already (rendered here, or given by another process)."""
+        return variant in self._portable
+
     def _part(self, variant: Variant, given: Mapping[Variant, RenderedVariant]) -> TaggedPart:
         """The variant as packets copy it: always opened from its saved bytes, so a packet's bytes are the
         same whichever process rendered its handouts, or whether they came from a cache.

@@ -50,24 +50,23 @@ class _Worker:
     def __init__(self, root: str) -> None:
         self.builder = PacketBuilder(Project(Path(root)))
         self.builder.renderer.stylesheet  # noqa: B018 - load the stylesheet and fonts before the first job
-        #: variants the parent already holds (it sent them, or this worker sent them): never sent back
-        self.shared: set[Variant] = set()
 
     def packet(
         self, visit: Visit, given: dict[Variant, RenderedVariant], duplex: bool
     ) -> tuple[BuiltPacket, dict[Variant, RenderedVariant]]:
-        """One visit's packet, and the handout variants this worker rendered for it (for the others)."""
+        """One visit's packet, and the handout variants this worker rendered for it (for the others).
+
+        What the builder held before this job, the station has already: it gave it, or this worker sent it.
+        """
+        new = [v for v in self.builder.variants(visit) if v not in given and not self.builder.holds(v)]
         packet = self.builder.build(visit, duplex=duplex, rendered=given)
-        self.shared.update(given)
-        made = {v: self.builder.render_variant(v) for v in self.builder.variants(visit) if v not in self.shared}
-        self.shared.update(made)
+        made = {v: self.builder.render_variant(v) for v in new}
         built = BuiltPacket(
             packet.data, packet.pages, packet.title, packet.language, tuple(packet.fallbacks), len(packet.warnings)
         )
         return built, made
 
     def variant(self, variant: Variant) -> RenderedVariant:
-        self.shared.add(variant)
         return self.builder.render_variant(variant)
 
     def handout(self, handout_id: str, language: str, clinic_id: str) -> BuiltHandout:
