@@ -149,6 +149,11 @@ def _record_what_the_product_makes() -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     _CONFIG[:] = [config]
+    # Bytecode is cached (in __pycache__, git-ignored) even where PYTHONDONTWRITEBYTECODE=1 is set, as on this
+    # project's machines: otherwise each worker rewrites every test module's asserts again (1 s of each worker's
+    # start) and each process the tests start compiles the package again. Those processes keep the variable
+    # (they write nothing), but read what the workers wrote.
+    sys.dont_write_bytecode = False
     if _runs_tests(config):  # the xdist controller only hands out tests: it need not import WeasyPrint
         import renders
 

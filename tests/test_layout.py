@@ -85,11 +85,14 @@ def test_weasyprint_private_api_stays_in_one_module():
         "weasyprint.formatting_structure",
     )
     allowed = PACKAGE / "render" / "weasyprint_internals.py"
+    # render/libraries.py names (never imports) the module that opens WeasyPrint's C libraries, to load it quickly
+    names_only = {PACKAGE / "render" / "libraries.py": {"weasyprint.text.ffi"}}
     users = [
         f"{p.relative_to(ROOT)}: {word}"
         for p in [*_modules(), *(ROOT / "tests").rglob("*.py"), *(ROOT / "bench").rglob("*.py")]
         if p != allowed and p != Path(__file__)
         for word in private
-        if word in p.read_text(encoding="utf-8")
+        if word in p.read_text(encoding="utf-8") and word not in names_only.get(p, ())
     ]
     assert not users, users
+    assert "import weasyprint" not in (PACKAGE / "render" / "libraries.py").read_text(encoding="utf-8")

@@ -6,7 +6,8 @@ laid-out sheet into many small pages. Both use the box tree behind
 ``Page._page_box``, which WeasyPrint may change in any release. So this module
 refuses to load on a version outside ``TESTED``: upgrading WeasyPrint means
 running the test suite, then widening the range here and in ``pyproject.toml``
-(CONTRIBUTING.md says how).
+(CONTRIBUTING.md says how). ``render/libraries.py`` only names the module that opens WeasyPrint's
+C libraries, to open them without running a compiler; it imports nothing from WeasyPrint.
 """
 
 from __future__ import annotations
