@@ -505,22 +505,27 @@ def seed_sentences(seed: Path = SEED) -> list[str]:
     return [normalise(s) for s in sentences]
 
 
-#: the slowest test files (wall time, measured with two workers), started first so that two workers finish
-#: together (longest job first); a file not in the list starts after these, in collection order
+#: the slowest test files (the sum of their tests' times, measured with two workers), started first, longest first,
+#: so that the two workers finish together; a file not in the list starts after these, in collection order
 SLOW_FIRST = (
-    "tests/web/test_station.py",
-    "tests/test_shipped_library.py",
-    "tests/test_i18n.py",
-    "tests/packets/test_actual_text.py",
-    "tests/batch/test_cache.py",
-    "tests/packets/test_builder.py",
-    "tests/pdf/test_accessibility.py",
-    "tests/cli/test_main.py",
-    "tests/packaging/test_wheel.py",
-    "tests/render/test_renderer.py",
-    "tests/render/test_guide_parts.py",
-    "tests/attacks/test_hostile_schedules.py",
-    "tests/batch/test_runner.py",
+    "tests/web/test_station.py",  # 28 s
+    "tests/test_shipped_library.py",  # 32 s
+    "tests/pdf/test_accessibility.py",  # 11 s
+    "tests/test_i18n.py",  # 9 s
+    "tests/packaging/test_wheel.py",  # 8 s
+    "tests/packets/test_builder.py",  # 7 s
+    "tests/cli/test_main.py",  # 7 s
+    "tests/batch/test_cache.py",  # 6 s
+    "tests/attacks/test_hostile_schedules.py",  # 6 s
+    "tests/packets/test_actual_text.py",  # 6 s
+    "tests/web/test_units.py",  # 5 s
+    "tests/attacks/test_any_handout.py",  # 4 s
+    "tests/render/test_guide_parts.py",  # 4 s
+    "tests/batch/test_runner.py",  # 3 s
+    "tests/render/test_patient_parts.py",  # 3 s
+    "tests/render/test_stamp.py",  # 2 s
+    "tests/render/test_renderer.py",  # 2 s
+    "tests/checks/test_readability.py",  # 2 s
 )
 
 
