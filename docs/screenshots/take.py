@@ -3,12 +3,13 @@
 Starts a station on 127.0.0.1 with a throwaway account in a temporary folder,
 loads ``examples/schedule.csv`` (plus one bad row, to show how reasons look),
 and saves login.png, today.png, today-phone.png, new.png, packet.png,
-library.png and docs.png here, using Debian's chromium.
+library.png and docs.png here, using Debian's chromium-headless-shell (or chromium).
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +24,7 @@ from clinic_handouts.web import commands  # noqa: E402
 from clinic_handouts.web.core import Project  # noqa: E402
 from clinic_handouts.web.launch import running_station  # noqa: E402
 
+BROWSER = shutil.which("chromium-headless-shell") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -44,7 +46,7 @@ def main() -> int:
         schedule = data / "schedule.csv"
         schedule.write_text((ROOT / "examples" / "schedule.csv").read_text(encoding="utf-8") + BAD_ROW, "utf-8")
         with running_station(ROOT, data / "station") as url, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            browser = playwright.chromium.launch(executable_path=BROWSER, args=ARGS)
             page = browser.new_page(base_url=url, viewport={"width": 1280, "height": 860})
             page.goto("/login")
             page.get_by_label("User name").fill("frontdesk")

@@ -24,10 +24,6 @@ PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "browser: drives Debian's chromium with Playwright against a real server")
-
-
 #: The station answers plain HTTP on 127.0.0.1, yet httpx builds an SSL context for every client it makes
 #: (reading the CA bundle: 22 ms each, measured): the tests' clients share one.
 SHARED_TLS = httpx.create_ssl_context()
