@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -35,10 +36,10 @@ def renderer_context() -> ForkServerContext | SpawnContext:
 
     Neither way inherits the station's threads or locks. ``spawn`` starts a fresh interpreter per
     renderer, which imports WeasyPrint and the package again (1.3 s of a core each); the fork
-    server, started once, imports them before its first fork. Where there is no fork server
-    (Windows), renderers are spawned.
+    server, started once, imports them before its first fork. Elsewhere than Linux, renderers are
+    spawned (there is no fork server on Windows, and macOS libraries are not safe to fork).
     """
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    if not sys.platform.startswith("linux"):
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([worker_main.__module__])
