@@ -328,7 +328,7 @@ def test_a_schedule_from_the_clinics_folder(station: Station, desk: tuple[httpx.
 
 # --- the pages in a real browser ------------------------------------------------------------------------------
 #: Chromium's headless shell (what Playwright itself runs headless): the same Blink and V8 as Debian's chromium,
-#: without the desktop browser around them. The four browser tests take about 10 s less CPU than with chromium.
+#: without the desktop browser around them. The four browser tests took 7 to 11 s less CPU than with chromium.
 #: Where only chromium is installed, the tests run on it.
 CHROMIUM = shutil.which("chromium-headless-shell") or shutil.which("chromium") or "/usr/bin/chromium-headless-shell"
 ARGS = [
