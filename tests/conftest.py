@@ -88,6 +88,12 @@ def replayed_renders(request: pytest.FixtureRequest):
         yield
 
 
+@pytest.fixture(scope="session")
+def shared_renders(pytestconfig: pytest.Config) -> Path:
+    """The folder where this session's renders are shared (``renders.py``), for the processes tests start."""
+    return _session_folder(pytestconfig) / "renders"
+
+
 @pytest.fixture(autouse=True)
 def temporary_variant_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test's batch keeps its rendered variants in a fresh temporary folder, never in the checkout's

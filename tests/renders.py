@@ -6,6 +6,10 @@ the suite's time. ``Renderer.write_pdf`` gives the same bytes for the same input
 ``fresh_renders`` check that, and always render), so the first call with given inputs renders and
 later calls with the same inputs get those bytes, and WeasyPrint's warnings logged again.
 
+Each project's stylesheet (``styles/handout.css`` and the fonts it declares) is likewise parsed once per
+process, not once per ``Renderer``: tests make a hundred renderers (a ``PacketBuilder`` per packet, one per
+``handout`` command run in process), 50 ms each. It is parsed again when a file in ``styles/`` changes.
+
 The inputs are everything the layout reads: the HTML (the project's folder name taken out), every
 style sheet it links to and the project's ``styles/`` folder, the fonts' settings and
 ``SOURCE_DATE_EPOCH``. A test that changes any of them renders anew; a render that fails is never kept.
@@ -16,6 +20,7 @@ workers and the batch workers they fork share (each entry written whole, then re
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -102,10 +107,34 @@ def write_pdf_once(self: renderer_module.Renderer, html: str) -> tuple[bytes, in
     return data, pages
 
 
+_REAL_STYLESHEET = renderer_module.Renderer.stylesheet
+#: per project folder and state of its styles/: the fonts the stylesheet registered, and the parsed stylesheet
+_STYLESHEETS: dict[str, tuple[object, object]] = {}
+
+
+def stylesheet_once(self: renderer_module.Renderer):
+    """``Renderer.stylesheet``, parsed once per process for the same project folder and ``styles/`` files.
+
+    The fonts' configuration goes with it: the stylesheet's ``@font-face`` rules registered its fonts there."""
+    digest = hashlib.sha256(str(self.project.root).encode())
+    for path in sorted(self.project.styles_dir.rglob("*")):
+        stat = path.lstat()
+        digest.update(f"{path}:{stat.st_mode}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
+    key = digest.hexdigest()
+    if key not in _STYLESHEETS:
+        _STYLESHEETS[key] = (self.font_config, _REAL_STYLESHEET.func(self))
+    self.font_config, sheet = _STYLESHEETS[key]  # type: ignore[assignment]
+    return sheet
+
+
 def install(folder: Callable[[], Path]) -> None:
-    """Replay renders from here on (called once per test process, by conftest), sharing them in ``folder()``."""
+    """Replay renders from here on (called once per test process, by conftest), sharing them in ``folder()``;
+    parse each project's stylesheet once."""
     _FOLDER[:] = [folder]
     renderer_module.Renderer.write_pdf = write_pdf_once  # type: ignore[method-assign]
+    shared = functools.cached_property(stylesheet_once)
+    shared.__set_name__(renderer_module.Renderer, "stylesheet")
+    renderer_module.Renderer.stylesheet = shared  # type: ignore[method-assign,assignment]
 
 
 @contextlib.contextmanager

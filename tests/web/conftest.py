@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -43,7 +44,7 @@ class Station:
 
 
 @pytest.fixture(scope="module")
-def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Station]:
+def station(tmp_path_factory: pytest.TempPathFactory, shared_renders: Path) -> Iterator[Station]:
     data_dir = tmp_path_factory.mktemp("station-data")
     root = tmp_path_factory.mktemp("station-project")
     for name in ("handouts", "clinics", "examples"):
@@ -58,8 +59,11 @@ def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Station]:
     schedules = tmp_path_factory.mktemp("schedules")  # the folder a practice system drops schedules in
     (schedules / "2026-11-27.csv").write_bytes((FIXTURE / "examples" / "schedule.csv").read_bytes())
     # the day's worker at normal priority: the other tests (xdist) must not starve it
-    folder = {"CLINIC_HANDOUTS_SCHEDULE_DIR": str(schedules), "CLINIC_HANDOUTS_DAY_NICENESS": "0"}
-    with log.open("wb") as sink, running_station(root, data_dir, desk=2, day=1, log=sink, extra_env=folder) as url:
+    env = {"CLINIC_HANDOUTS_SCHEDULE_DIR": str(schedules), "CLINIC_HANDOUTS_DAY_NICENESS": "0"}
+    # its renderers replay what the test processes laid out already, and share what they lay out (hooks/)
+    hooks = os.pathsep.join(filter(None, [str(ROOT / "tests" / "hooks"), os.environ.get("PYTHONPATH")]))
+    env |= {"PYTHONPATH": hooks, "CLINIC_HANDOUTS_TEST_RENDERS": str(shared_renders)}
+    with log.open("wb") as sink, running_station(root, data_dir, desk=2, day=1, log=sink, extra_env=env) as url:
         yield Station(url, token, data_dir, log, project)
 
 
