@@ -36,8 +36,7 @@ class _InstallAfterRenderer(importlib.abc.MetaPathFinder):
         run_module, folder = spec.loader.exec_module, self.folder
 
         def exec_module(module) -> None:
-            run_module(module)
-            sys.modules[name] = module  # renders imports it by name: the module, not a second copy
+            run_module(module)  # already in sys.modules, where renders finds it
             sys.path.insert(0, str(TESTS))
             import renders
 
