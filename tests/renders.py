@@ -10,7 +10,7 @@ Each project's stylesheet (``styles/handout.css`` and the fonts it declares) is 
 process, not once per ``Renderer``: tests make about 110 renderers (a ``PacketBuilder`` per packet, one per
 ``handout`` command run in process), and a new renderer's first document took 0.2 s more than its next
 (the parse, and its fonts' caches starting cold). It is parsed again when a file in ``styles/`` changes.
-The print station the web tests start replays and shares renders too (``hooks/sitecustomize.py``).
+The print station the web tests start lays out everything itself and shares it (``hooks/sitecustomize.py``).
 
 The inputs are everything the layout reads: the HTML (the project's folder name taken out), every
 style sheet it links to and the project's ``styles/`` folder, the fonts' settings and
@@ -109,8 +109,20 @@ def write_pdf_once(self: renderer_module.Renderer, html: str) -> tuple[bytes, in
     return data, pages
 
 
+def write_pdf_and_share(self: renderer_module.Renderer, html: str) -> tuple[bytes, int]:
+    """``Renderer.write_pdf``, always rendering, and keeping what it made for the test processes.
+
+    For the print station's processes: the station under test lays out every document itself (a fault
+    that shows only there, such as a renderer forked from its fork server, must still show), and the
+    tests that come later replay what it made."""
+    with renderer_module.collect_warnings() as warnings:
+        data, pages = _REAL(self, html)
+    _keep(inputs_key(self, html), (data, pages, tuple(warnings)))
+    return data, pages
+
+
 _REAL_STYLESHEET = renderer_module.Renderer.stylesheet
-#: per project folder and state of its styles/: the fonts the stylesheet registered, and the parsed stylesheet
+#: per process, project folder and state of its styles/: the fonts the stylesheet registered, and the stylesheet
 _STYLESHEETS: dict[str, tuple[object, object]] = {}
 
 
@@ -118,13 +130,18 @@ def stylesheet_once(self: renderer_module.Renderer):
     """``Renderer.stylesheet``, parsed once per process for the same project folder and ``styles/`` files.
 
     The fonts' configuration goes with it: the stylesheet's ``@font-face`` rules registered its fonts there.
-    In a ``fresh_renders`` test every renderer parses its own, as in separate processes."""
+    The process id is part of the key: a batch worker forked from a test process loads its own fonts, as in
+    the product (which forks its workers before any are loaded); the copies it inherited are left alone
+    (dropping them would delete the parent's font files). A renderer made during a ``fresh_renders`` test
+    parses its own, as in a separate process."""
     if _FRESH[0]:
         return _REAL_STYLESHEET.func(self)
-    digest = hashlib.sha256(str(self.project.root).encode())
-    for path in sorted(self.project.styles_dir.rglob("*")):
-        stat = path.lstat()
-        digest.update(f"{path}:{stat.st_mode}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
+    digest = hashlib.sha256(f"{os.getpid()}\0{self.project.root}\0".encode())
+    _folder_key(digest, self.project.styles_dir)
+    for path in sorted(self.project.styles_dir.rglob("*")):  # a file changed in place keeps its size
+        digest.update(f"{path.lstat().st_mtime_ns}\0".encode())
+    for variable in ("FONTCONFIG_FILE", "FONTCONFIG_PATH"):
+        digest.update(f"{variable}={os.environ.get(variable, '')}\0".encode())
     key = digest.hexdigest()
     if key not in _STYLESHEETS:
         _STYLESHEETS[key] = (self.font_config, _REAL_STYLESHEET.func(self))
@@ -132,10 +149,14 @@ def stylesheet_once(self: renderer_module.Renderer):
     return sheet
 
 
-def install(folder: Callable[[], Path]) -> None:
-    """Replay renders from here on (called once per test process, by conftest), sharing them in ``folder()``;
-    parse each project's stylesheet once."""
+def install(folder: Callable[[], Path], *, replay: bool = True) -> None:
+    """Replay renders from here on, sharing them in ``folder()``, and parse each project's stylesheet once
+    (called once per test process, by conftest). ``replay=False`` (the print station's processes): render
+    everything, and only share it."""
     _FOLDER[:] = [folder]
+    if not replay:
+        renderer_module.Renderer.write_pdf = write_pdf_and_share  # type: ignore[method-assign]
+        return
     renderer_module.Renderer.write_pdf = write_pdf_once  # type: ignore[method-assign]
     shared = functools.cached_property(stylesheet_once)
     shared.__set_name__(renderer_module.Renderer, "stylesheet")

@@ -60,7 +60,7 @@ def station(tmp_path_factory: pytest.TempPathFactory, shared_renders: Path) -> I
     (schedules / "2026-11-27.csv").write_bytes((FIXTURE / "examples" / "schedule.csv").read_bytes())
     # the day's worker at normal priority: the other tests (xdist) must not starve it
     env = {"CLINIC_HANDOUTS_SCHEDULE_DIR": str(schedules), "CLINIC_HANDOUTS_DAY_NICENESS": "0"}
-    # its renderers replay what the test processes laid out already, and share what they lay out (hooks/)
+    # it lays out everything itself, and shares what it lays out with the tests that come later (hooks/)
     hooks = os.pathsep.join(filter(None, [str(ROOT / "tests" / "hooks"), os.environ.get("PYTHONPATH")]))
     env |= {"PYTHONPATH": hooks, "CLINIC_HANDOUTS_TEST_RENDERS": str(shared_renders)}
     with log.open("wb") as sink, running_station(root, data_dir, desk=2, day=1, log=sink, extra_env=env) as url:

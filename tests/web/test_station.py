@@ -76,6 +76,7 @@ def test_pages_redirect_to_login(station: Station, path: str) -> None:
     assert answer.headers["location"] == f"/login?next={path}"
 
 
+@pytest.mark.fresh_renders  # laid out here too, not replayed from what the station shared
 def test_packet_is_the_packet_commands_bytes(station: Station) -> None:
     with api(station) as client:
         answer = client.post("/api/packets", json=as_json(THREE))
