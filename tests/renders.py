@@ -122,7 +122,7 @@ def write_pdf_and_share(self: renderer_module.Renderer, html: str) -> tuple[byte
 
 
 _REAL_STYLESHEET = renderer_module.Renderer.stylesheet
-#: per process, project folder and state of its styles/: the fonts the stylesheet registered, and the stylesheet
+#: per project folder and state of its styles/: the fonts the stylesheet registered, and the parsed stylesheet
 _STYLESHEETS: dict[str, tuple[object, object]] = {}
 
 
@@ -130,13 +130,16 @@ def stylesheet_once(self: renderer_module.Renderer):
     """``Renderer.stylesheet``, parsed once per process for the same project folder and ``styles/`` files.
 
     The fonts' configuration goes with it: the stylesheet's ``@font-face`` rules registered its fonts there.
-    The process id is part of the key: a batch worker forked from a test process loads its own fonts, as in
-    the product (which forks its workers before any are loaded); the copies it inherited are left alone
-    (dropping them would delete the parent's font files). A renderer made during a ``fresh_renders`` test
-    parses its own, as in a separate process."""
+    A batch worker forked from a test process uses the ones it inherited. The product's own workers are
+    forked before any fonts are loaded, and load theirs: the tests that run ``generate.py batch`` as a
+    process, and the station's renderers, take that path. Sharing across the fork is safe for reading:
+    FreeType maps each font file (``mmap``, private), so no file offset is shared, and a test process
+    keeps its configurations (and their font files) to its end. Loading them again in every forked
+    worker cost about 10 s of the suite's CPU. A renderer made during a ``fresh_renders`` test parses its
+    own, as in a separate process."""
     if _FRESH[0]:
         return _REAL_STYLESHEET.func(self)
-    digest = hashlib.sha256(f"{os.getpid()}\0{self.project.root}\0".encode())
+    digest = hashlib.sha256(f"{self.project.root}\0".encode())
     _folder_key(digest, self.project.styles_dir)
     for path in sorted(self.project.styles_dir.rglob("*")):  # a file changed in place keeps its size
         digest.update(f"{path.lstat().st_mtime_ns}\0".encode())
