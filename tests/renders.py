@@ -45,12 +45,14 @@ _REAL = renderer_module.Renderer.write_pdf
 _FOLDER: list[Callable[[], Path]] = []
 
 
-def _folder_key(digest: hashlib._Hash, folder: Path) -> None:
-    """Each file's name, type (a link is not its target: the fetcher refuses links) and size; style sheets'
-    text too. ``batch.cache`` hashes folders by content through links, which would miss a file made a link."""
+def _folder_key(digest: hashlib._Hash, folder: Path, *, times: bool = False) -> None:
+    """Each file's name, type (a link is not its target: the fetcher refuses links) and size, with ``times``
+    its modification time (a file changed in place keeps its size); style sheets' text too. ``batch.cache``
+    hashes folders by content through links, which would miss a file made a link."""
     for path in sorted(folder.rglob("*")):
         stat = path.lstat()
-        digest.update(f"{path.relative_to(folder)}:{stat.st_mode}:{stat.st_size}\0".encode())
+        changed = f":{stat.st_mtime_ns}" if times else ""
+        digest.update(f"{path.relative_to(folder)}:{stat.st_mode}:{stat.st_size}{changed}\0".encode())
         if path.suffix == ".css" and path.is_file():
             digest.update(path.read_bytes())
 
@@ -99,10 +101,7 @@ def write_pdf_once(self: renderer_module.Renderer, html: str) -> tuple[bytes, in
     key = inputs_key(self, html)
     kept = _recall(key)
     if kept is None:
-        with renderer_module.collect_warnings() as warnings:
-            data, pages = _REAL(self, html)
-        _keep(key, (data, pages, tuple(warnings)))
-        return data, pages
+        return _render_and_keep(self, html, key)
     data, pages, warnings = kept
     for message in warnings:  # as warnings (an error WeasyPrint logged is replayed at warning level)
         renderer_module.WEASYPRINT_LOGGER.warning("%s", message)
@@ -115,9 +114,13 @@ def write_pdf_and_share(self: renderer_module.Renderer, html: str) -> tuple[byte
     For the print station's processes: the station under test lays out every document itself (a fault
     that shows only there, such as a renderer forked from its fork server, must still show), and the
     tests that come later replay what it made."""
+    return _render_and_keep(self, html, inputs_key(self, html))
+
+
+def _render_and_keep(renderer: renderer_module.Renderer, html: str, key: str) -> tuple[bytes, int]:
     with renderer_module.collect_warnings() as warnings:
-        data, pages = _REAL(self, html)
-    _keep(inputs_key(self, html), (data, pages, tuple(warnings)))
+        data, pages = _REAL(renderer, html)
+    _keep(key, (data, pages, tuple(warnings)))
     return data, pages
 
 
@@ -140,9 +143,7 @@ def stylesheet_once(self: renderer_module.Renderer):
     if _FRESH[0]:
         return _REAL_STYLESHEET.func(self)
     digest = hashlib.sha256(f"{self.project.root}\0".encode())
-    _folder_key(digest, self.project.styles_dir)
-    for path in sorted(self.project.styles_dir.rglob("*")):  # a file changed in place keeps its size
-        digest.update(f"{path.lstat().st_mtime_ns}\0".encode())
+    _folder_key(digest, self.project.styles_dir, times=True)
     for variable in ("FONTCONFIG_FILE", "FONTCONFIG_PATH"):
         digest.update(f"{variable}={os.environ.get(variable, '')}\0".encode())
     key = digest.hexdigest()
